@@ -1,0 +1,207 @@
+/* common.c — option parsing and error output shared by the subcommands. */
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "mzatlas %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n%s\n",
+            mz_tr("Hilfe: mzatlas <Befehl> --help", "Help: mzatlas <command> --help"));
+    return 2;
+}
+
+int cli_fail(const mz_error_t *err)
+{
+    char buf[2048];
+    mz_error_format(err, buf, sizeof buf);
+    fprintf(stderr, "mzatlas: %s\n", buf);
+    return mz_exit_code(err->status);
+}
+
+void cli_fmt1(double x, char *buf, size_t size)
+{
+    if (!isfinite(x)) {
+        snprintf(buf, size, "–");
+        return;
+    }
+    snprintf(buf, size, "%.1f", mz_round1(x));
+    if (mz_get_lang() == MZ_LANG_DE)
+        for (char *p = buf; *p; p++)
+            if (*p == '.')
+                *p = ',';
+}
+
+static bool parse_num(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v) || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+enum {
+    OPT_YEAR = 256, OPT_REGIONS, OPT_OUT, OPT_MIN_COUNT, OPT_LIMITED, OPT_RATE_RULE,
+    OPT_MIN_CASES, OPT_GAP_FLAG, OPT_AGES, OPT_LANG, OPT_OUTPUTS, OPT_QUIET, OPT_NO_MERGE
+};
+
+int cli_parse_common(int argc, char **argv, const char *cmd, cli_common_t *c)
+{
+    static const struct option longopts[] = {
+        {"year", required_argument, NULL, OPT_YEAR},
+        {"regions", required_argument, NULL, OPT_REGIONS},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"min-count", required_argument, NULL, OPT_MIN_COUNT},
+        {"limited-below", required_argument, NULL, OPT_LIMITED},
+        {"rate-rule", required_argument, NULL, OPT_RATE_RULE},
+        {"min-cases", required_argument, NULL, OPT_MIN_CASES},
+        {"gap-flag", required_argument, NULL, OPT_GAP_FLAG},
+        {"ages", required_argument, NULL, OPT_AGES},
+        {"lang", required_argument, NULL, OPT_LANG},
+        {"outputs", required_argument, NULL, OPT_OUTPUTS},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    memset(c, 0, sizeof *c);
+    mz_run_options_init(&c->run);
+    size_t o = 0;
+    o += (size_t)snprintf(c->command_line, sizeof c->command_line, "mzatlas %s", cmd);
+    for (int i = 1; i < argc && o < sizeof c->command_line; i++)
+        o += (size_t)snprintf(c->command_line + o, sizeof c->command_line - o, " %s", argv[i]);
+    c->run.command_line = c->command_line;
+    opterr = 0;
+    optind = 1;
+    int ch;
+    double v;
+    while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case OPT_YEAR:
+            if (!parse_num(optarg, 1950, 2100, &v) || v != floor(v))
+                return cli_usage_error(cmd, mz_tr("--year: Jahr erwartet, nicht '%s'",
+                                                  "--year: expected a year, not '%s'"),
+                                       optarg);
+            c->run.year = (int)v;
+            break;
+        case OPT_REGIONS: c->run.regions_path = optarg; break;
+        case OPT_OUT: c->out = optarg; break;
+        case OPT_MIN_COUNT:
+            if (!parse_num(optarg, 0, 1e12, &c->run.rules.min_count))
+                return cli_usage_error(cmd, "--min-count: %s '%s'",
+                                       mz_tr("Zahl >= 0 erwartet, nicht", "expected a number >= 0, not"),
+                                       optarg);
+            break;
+        case OPT_LIMITED:
+            if (!parse_num(optarg, 0, 1e12, &c->run.rules.limited_below))
+                return cli_usage_error(cmd, "--limited-below: %s '%s'",
+                                       mz_tr("Zahl >= 0 erwartet, nicht", "expected a number >= 0, not"),
+                                       optarg);
+            break;
+        case OPT_RATE_RULE:
+            if (strcmp(optarg, "both") == 0)
+                c->run.rules.rate_rule = MZ_RATE_BOTH;
+            else if (strcmp(optarg, "base") == 0)
+                c->run.rules.rate_rule = MZ_RATE_BASE;
+            else
+                return cli_usage_error(cmd, "--rate-rule: %s '%s'",
+                                       mz_tr("erwartet both oder base, nicht",
+                                             "expected both or base, not"),
+                                       optarg);
+            break;
+        case OPT_MIN_CASES:
+            if (!parse_num(optarg, 0, 1e9, &v) || v != floor(v))
+                return cli_usage_error(cmd, "--min-cases: %s '%s'",
+                                       mz_tr("ganze Zahl >= 0 erwartet, nicht",
+                                             "expected a whole number >= 0, not"),
+                                       optarg);
+            c->run.rules.min_cases = (int64_t)v;
+            break;
+        case OPT_GAP_FLAG:
+            if (!parse_num(optarg, -100, 100, &c->run.rules.gap_flag))
+                return cli_usage_error(cmd, "--gap-flag: %s '%s'",
+                                       mz_tr("Prozentpunkte erwartet, nicht",
+                                             "expected percentage points, not"),
+                                       optarg);
+            break;
+        case OPT_AGES:
+            if (!mz_age_band_parse(optarg, &c->run.band))
+                return cli_usage_error(cmd, "--ages: %s '%s'",
+                                       mz_tr("erwartet z. B. 18-64, 15-64 oder all, nicht",
+                                             "expected e.g. 18-64, 15-64 or all, not"),
+                                       optarg);
+            break;
+        case OPT_LANG:
+            if (mz_lang_parse(optarg) < 0)
+                return cli_usage_error(cmd, "--lang: %s '%s'",
+                                       mz_tr("erwartet de oder en, nicht",
+                                             "expected de or en, not"),
+                                       optarg);
+            mz_set_lang((mz_lang_t)mz_lang_parse(optarg));
+            break;
+        case OPT_OUTPUTS: {
+            c->run.outputs = 0;
+            char buf[256];
+            snprintf(buf, sizeof buf, "%s", optarg);
+            for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+                 tok = strtok_r(NULL, ",", &save)) {
+                if (strcmp(tok, "csv") == 0 || strcmp(tok, "all") == 0)
+                    c->run.outputs |= MZ_OUT_CSV;
+                else
+                    return cli_usage_error(cmd,
+                                           mz_tr("--outputs: unbekannte Ausgabe '%s' (verfügbar: csv)",
+                                                 "--outputs: unknown output '%s' (available: csv)"),
+                                           tok);
+            }
+            break;
+        }
+        case OPT_QUIET: c->quiet = true; break;
+        case 'h': c->help = true; break;
+        default:
+            return cli_usage_error(cmd, mz_tr("unbekannte oder unvollständige Option '%s'",
+                                              "unknown or incomplete option '%s'"),
+                                   argv[optind - 1]);
+        }
+    }
+    if (c->run.rules.limited_below < c->run.rules.min_count)
+        return cli_usage_error(cmd, "%s",
+                               mz_tr("--limited-below muss >= --min-count sein",
+                                     "--limited-below must be >= --min-count"));
+    c->inputs = argv + optind;
+    c->ninputs = argc - optind;
+    return 0;
+}
+
+mz_run_t *cli_build_run(cli_common_t *c, int *code)
+{
+    mz_error_t err;
+    mz_error_clear(&err);
+    mz_run_t *run = mz_run_create(&c->run, &err);
+    if (!run) {
+        *code = cli_fail(&err);
+        return NULL;
+    }
+    for (int i = 0; i < c->ninputs; i++) {
+        if (mz_run_add_extract(run, c->inputs[i], &err) != MZ_OK) {
+            *code = cli_fail(&err);
+            mz_run_destroy(run);
+            return NULL;
+        }
+    }
+    if (mz_run_compute(run, &err) != MZ_OK) {
+        *code = cli_fail(&err);
+        mz_run_destroy(run);
+        return NULL;
+    }
+    *code = 0;
+    return run;
+}

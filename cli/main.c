@@ -1,0 +1,72 @@
+/* main.c — the mzatlas command: subcommand dispatch and top-level help. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "mz_version.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *de, *en;
+} commands[] = {
+    {"run", cmd_run, "Auszüge auswerten, alle Ausgaben schreiben",
+     "evaluate extracts, write all outputs"},
+    {"flag", cmd_flag, "Regionen mit Handlungsbedarf anzeigen, nichts schreiben",
+     "print the regions that need action, write nothing"},
+    {"regions", cmd_regions, "Kreise und Anpassungsschichten eines Jahres auflisten",
+     "list the units and strata of a year"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "mzatlas %s — %s\n\n", MZ_VERSION,
+            mz_tr("Mikrozensus-Regionalstatistik für Menschen mit und ohne Migrationshintergrund",
+                  "Mikrozensus regional statistics for people with and without migration "
+                  "background"));
+    fprintf(f, "%s\n\n", mz_tr("Aufruf: mzatlas <Befehl> [OPTIONEN] [DATEIEN]",
+                               "Usage: mzatlas <command> [OPTIONS] [FILES]"));
+    fprintf(f, "%s\n", mz_tr("Befehle:", "Commands:"));
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, mz_tr(commands[i].de, commands[i].en));
+    fprintf(f, "\n%s\n",
+            mz_tr("Hilfe zu einem Befehl: mzatlas <Befehl> --help. Sprache: --lang de|en.\n"
+                  "Anleitung: docs/user-guide.md",
+                  "Help on a command: mzatlas <command> --help. Language: --lang de|en.\n"
+                  "Guide: docs/user-guide.md"));
+}
+
+int main(int argc, char **argv)
+{
+    /* the language applies to everything, so look for it first */
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
+            v = argv[i + 1];
+        else if (strncmp(argv[i], "--lang=", 7) == 0)
+            v = argv[i] + 7;
+        if (v && mz_lang_parse(v) >= 0)
+            mz_set_lang((mz_lang_t)mz_lang_parse(v));
+    }
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("mzatlas %s\n", MZ_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, mz_tr("mzatlas: unbekannter Befehl '%s'\n\n", "mzatlas: unknown command '%s'\n\n"),
+            cmd);
+    usage(stderr);
+    return 2;
+}

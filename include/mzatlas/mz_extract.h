@@ -1,0 +1,83 @@
+/* mz_extract.h — streaming reader for the canonical Mikrozensus extract (CSV, see DESIGN.md).
+ *
+ * The reader hands out one validated person record at a time; memory does not grow with the
+ * number of records. Strings in a record are borrowed until the next call. */
+#ifndef MZATLAS_MZ_EXTRACT_H
+#define MZATLAS_MZ_EXTRACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mz_error.h"
+#include "mz_gazetteer.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Migration status codes (column `mig`). */
+enum { MZ_MIG_NONE = 0, MZ_MIG_GERMAN_WITH_MH = 1, MZ_MIG_FOREIGN = 2 };
+/** ILO status codes (column `ilo`). */
+enum { MZ_ILO_EMPLOYED = 1, MZ_ILO_UNEMPLOYED = 2, MZ_ILO_INACTIVE = 3 };
+/** Economic sectors (column `sector`). */
+enum {
+    MZ_SECTOR_NONE = 0,
+    MZ_SECTOR_AGRICULTURE = 1,
+    MZ_SECTOR_PRODUCTION = 2,
+    MZ_SECTOR_TRADE = 3,
+    MZ_SECTOR_SERVICES = 4
+};
+
+/** One validated person record. */
+typedef struct mz_record {
+    int year;
+    int unit;            /**< gazetteer unit index, or -1 when the extract gives only a stratum */
+    int stratum;         /**< gazetteer stratum index (of the unit, or from column schicht) */
+    const char *psu;     /**< sampling unit id, NULL when absent (borrowed) */
+    const char *design_stratum; /**< sampling stratum id, NULL when absent (borrowed) */
+    double weight;       /**< persons represented, > 0 */
+    int age;
+    int sex;             /**< 1, 2, or 0 when absent */
+    int mig;
+    int ilo;
+    int selfemp;
+    int sector;
+    long line;           /**< line in the file where the record starts */
+} mz_record_t;
+
+typedef struct mz_extract_reader mz_extract_reader_t;
+
+/** Options for reading. */
+typedef struct mz_extract_options {
+    int year;            /**< expected survey year; 0 = take the first record's year */
+    const mz_gazetteer_t *gazetteer; /**< required */
+} mz_extract_options_t;
+
+/** Open a file. Returns NULL and fills err (MZ_ERR_IO for a missing/unreadable file, MZ_ERR_DATA
+ *  for a bad header). */
+mz_extract_reader_t *mz_extract_open(const char *path, const mz_extract_options_t *opt,
+                                     mz_error_t *err);
+/** Read from memory (the buffer must outlive the reader); `name` is used in messages. */
+mz_extract_reader_t *mz_extract_open_mem(const char *name, const void *data, size_t size,
+                                         const mz_extract_options_t *opt, mz_error_t *err);
+/** Next record: 1 = record filled, 0 = end of input, -1 = error (err filled). */
+int mz_extract_next(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err);
+void mz_extract_close(mz_extract_reader_t *r);
+
+/** Whether the file has the design columns psu and stratum. */
+bool mz_extract_has_design(const mz_extract_reader_t *r);
+/** Whether the file declares itself synthetic (column `synthetic` with value 1). */
+bool mz_extract_is_synthetic(const mz_extract_reader_t *r);
+/** The survey year (after the first record, or the expected year). */
+int mz_extract_year(const mz_extract_reader_t *r);
+/** Bytes consumed so far and total bytes (0 when unknown), for progress. */
+uint64_t mz_extract_bytes_read(const mz_extract_reader_t *r);
+uint64_t mz_extract_bytes_total(const mz_extract_reader_t *r);
+/** SHA-256 of all bytes read, as 64 hex digits; valid after mz_extract_next returned 0. */
+const char *mz_extract_sha256(const mz_extract_reader_t *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

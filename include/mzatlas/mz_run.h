@@ -1,0 +1,86 @@
+/* mz_run.h — the whole job: extracts → cells → partitions → estimates → outputs. The CLI's
+ * run, flag, demo and batch commands are thin layers over this. */
+#ifndef MZATLAS_MZ_RUN_H
+#define MZATLAS_MZ_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mz_cells.h"
+#include "mz_error.h"
+#include "mz_gazetteer.h"
+#include "mz_indicators.h"
+#include "mz_networks.h"
+#include "mz_results.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Outputs a run can write (bit set). run.json is always written. */
+enum {
+    MZ_OUT_CSV = 1u << 0,   /**< indicators.csv, action.csv, regions.csv */
+    MZ_OUT_XLSX = 1u << 1,
+    MZ_OUT_MAPS = 1u << 2
+};
+
+typedef struct mz_run_options {
+    int year;                 /**< 0 = the records' year */
+    const char *regions_path; /**< gazetteer CSV; NULL = bundled */
+    mz_rules_t rules;
+    mz_age_band_t band;       /**< default 18-64 */
+    unsigned outputs;         /**< MZ_OUT_* bits */
+    bool merge;               /**< merge Kreise into reliable regions (when available) */
+    const char *command_line; /**< recorded in run.json */
+} mz_run_options_t;
+
+void mz_run_options_init(mz_run_options_t *opt);
+
+/** Directory of the bundled data (env MZATLAS_DATA, else the installed or source data/). */
+const char *mz_data_dir(void);
+/** Path of a bundled data file, e.g. "regions/gazetteer-ni.csv" (static buffer per call site is
+ *  not used: the result is written to buf). */
+const char *mz_data_path(const char *rel, char *buf, size_t size);
+
+typedef struct mz_run mz_run_t;
+
+/** One input file as recorded in run.json. */
+typedef struct mz_input_info {
+    char *path;
+    char sha256[65];
+    uint64_t bytes;
+    uint64_t records;
+    bool design;     /**< has psu and stratum */
+    bool synthetic;
+} mz_input_info_t;
+
+/** Stage timings in seconds. */
+typedef struct mz_timings {
+    double read, aggregate, merge, estimate, variance, outputs;
+} mz_timings_t;
+
+mz_run_t *mz_run_create(const mz_run_options_t *opt, mz_error_t *err);
+void mz_run_destroy(mz_run_t *run);
+
+/** Read one canonical extract into the run's cells. Several may be added (same year). */
+mz_status_t mz_run_add_extract(mz_run_t *run, const char *path, mz_error_t *err);
+/** Partitions, estimates and rules. Call once after all inputs were added. */
+mz_status_t mz_run_compute(mz_run_t *run, mz_error_t *err);
+/** Write the chosen outputs atomically into dir (replaced only when complete). */
+mz_status_t mz_run_write(mz_run_t *run, const char *dir, mz_error_t *err);
+
+int mz_run_year(const mz_run_t *run);
+bool mz_run_synthetic(const mz_run_t *run);
+const mz_run_options_t *mz_run_options(const mz_run_t *run);
+const mz_gazetteer_t *mz_run_gazetteer(const mz_run_t *run);
+const mz_networks_t *mz_run_networks(const mz_run_t *run);
+const mz_cells_t *mz_run_cells(const mz_run_t *run);
+mz_results_t *mz_run_results(mz_run_t *run);
+size_t mz_run_input_count(const mz_run_t *run);
+const mz_input_info_t *mz_run_input(const mz_run_t *run, size_t i);
+const mz_timings_t *mz_run_timings(const mz_run_t *run);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

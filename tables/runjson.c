@@ -1,0 +1,69 @@
+/* runjson.c — run.json: inputs with hashes, options, rules, version, timings. */
+#include "mzatlas/mz_output.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "mz_version.h"
+
+static const char *rate_rule_id(mz_rate_rule_t r) { return r == MZ_RATE_BASE ? "base" : "both"; }
+
+mz_status_t mz_write_run_json(mz_run_t *run, const char *const *outputs, size_t n_outputs,
+                              FILE *f, mz_error_t *err)
+{
+    const mz_run_options_t *o = mz_run_options(run);
+    const mz_rules_t *r = &o->rules;
+    const mz_timings_t *t = mz_run_timings(run);
+    const mz_cells_t *cells = mz_run_cells(run);
+    json_t *root = json_object();
+    json_t *inputs = json_array();
+    json_t *outs = json_array();
+    char ages[32], source[256];
+    snprintf(ages, sizeof ages, "%d-%d", o->band.lo, o->band.hi);
+    if (mz_run_synthetic(run))
+        snprintf(source, sizeof source,
+                 "SYNTHETISCHE DATEN: künstliche Stichprobe (mzatlas synth), keine amtlichen "
+                 "Ergebnisse / SYNTHETIC DATA: artificial sample, not official results");
+    else
+        snprintf(source, sizeof source, "Mikrozensus %d, eigene Berechnungen mit mzatlas",
+                 mz_run_year(run));
+    for (size_t i = 0; i < mz_run_input_count(run); i++) {
+        const mz_input_info_t *in = mz_run_input(run, i);
+        json_array_append_new(
+            inputs, json_pack("{s:s, s:s, s:I, s:I, s:b, s:b}", "path", in->path, "sha256",
+                              in->sha256, "bytes", (json_int_t)in->bytes, "records",
+                              (json_int_t)in->records, "design", in->design, "synthetic",
+                              in->synthetic));
+    }
+    for (size_t i = 0; i < n_outputs; i++)
+        json_array_append_new(outs, json_string(outputs[i]));
+    json_object_set_new(root, "tool", json_string("mzatlas"));
+    json_object_set_new(root, "version", json_string(MZ_VERSION));
+    json_object_set_new(root, "command", json_string(o->command_line ? o->command_line : ""));
+    json_object_set_new(root, "year", json_integer(mz_run_year(run)));
+    json_object_set_new(root, "synthetic", json_boolean(mz_run_synthetic(run)));
+    json_object_set_new(root, "source", json_string(source));
+    json_object_set_new(root, "inputs", inputs);
+    json_object_set_new(root, "records", json_integer((json_int_t)mz_cells_records(cells)));
+    json_object_set_new(
+        root, "options",
+        json_pack("{s:s, s:s, s:s, s:b}", "ages", ages, "regions", o->regions_path, "lang",
+                  mz_get_lang() == MZ_LANG_EN ? "en" : "de", "merge", o->merge));
+    json_object_set_new(root, "rules",
+                        json_pack("{s:f, s:f, s:s, s:I, s:f}", "min_count", r->min_count,
+                                  "limited_below", r->limited_below, "rate_rule",
+                                  rate_rule_id(r->rate_rule), "min_cases",
+                                  (json_int_t)r->min_cases, "gap_flag", r->gap_flag));
+    json_object_set_new(root, "timings_seconds",
+                        json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "read", t->read, "aggregate",
+                                  t->aggregate, "merge", t->merge, "estimate", t->estimate,
+                                  "variance", t->variance, "outputs", t->outputs));
+    json_object_set_new(root, "outputs", outs);
+    int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', f);
+    json_decref(root);
+    if (rc != 0 || ferror(f))
+        return mz_error_set(err, MZ_ERR_IO, "run.json", 0, NULL, NULL, "%s",
+                            mz_tr("Schreibfehler", "write error"));
+    return MZ_OK;
+}
