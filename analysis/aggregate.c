@@ -16,6 +16,8 @@ struct mz_cells {
     bool *unit_present;
     mz_cell_t *stratum_only; /* [nstrata] records/cells with a stratum but no unit */
     bool *stratum_only_present;
+    mz_cell_t land_only;    /* tabulated counts given for the Land only */
+    bool land_only_present;
     /* rolled-up totals, recomputed when dirty */
     mz_cell_t *stratum;     /* [nstrata] */
     bool *stratum_present;
@@ -242,9 +244,12 @@ void mz_cells_add_cell(mz_cells_t *c, int unit, int stratum, const mz_cell_t *ce
     if (unit >= 0) {
         mz_cell_add(&c->unit[unit], cell);
         c->unit_present[unit] = true;
-    } else {
+    } else if (stratum >= 0) {
         mz_cell_add(&c->stratum_only[stratum], cell);
         c->stratum_only_present[stratum] = true;
+    } else {
+        mz_cell_add(&c->land_only, cell);
+        c->land_only_present = true;
     }
     c->design_all = false;
     c->dirty = true;
@@ -273,6 +278,8 @@ static void rollup(mz_cells_t *c)
     for (size_t s = 0; s < c->nstrata; s++)
         if (c->stratum_present[s])
             mz_cell_add(&c->land, &c->stratum[s]);
+    if (c->land_only_present)
+        mz_cell_add(&c->land, &c->land_only);
     c->dirty = false;
 }
 

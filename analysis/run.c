@@ -8,8 +8,16 @@
 #include <sys/stat.h>
 
 #include "../microcensus/util.h"
+#include "mzatlas/mz_charts.h"
 #include "mzatlas/mz_extract.h"
+#include "mzatlas/mz_geo.h"
+#include "mzatlas/mz_merge.h"
 #include "mzatlas/mz_output.h"
+#include "mzatlas/mz_profile.h"
+#include "mzatlas/mz_source.h"
+#include "mzatlas/mz_suppress.h"
+#include "mzatlas/mz_tabulated.h"
+#include "mzatlas/mz_xlsx.h"
 
 struct mz_run {
     mz_run_options_t opt;
@@ -19,11 +27,20 @@ struct mz_run {
     mz_networks_t *nw;
     mz_cells_t *cells;
     mz_results_t *results;
+    mz_kish_t *kish;          /* squared weights for the approximate variance */
+    mz_variance_info_t vinfo;
+    mz_suppress_info_t suppress; /* secondary suppression of secret cells */
     int year;
     bool synthetic;
     mz_input_info_t *inputs;
     size_t ninputs;
     mz_timings_t t;
+    mz_profile_t *profile;    /* --profile; NULL = canonical names */
+    mz_owners_t *owners;      /* several record extracts must hold different units */
+    mz_tables_t *tables;      /* tabulated extracts, applied in mz_run_compute */
+    bool tables_applied;
+    char **notes;             /* what the user should know (not errors) */
+    size_t nnotes;
 };
 
 void mz_run_options_init(mz_run_options_t *opt)
@@ -32,8 +49,12 @@ void mz_run_options_init(mz_run_options_t *opt)
     mz_rules_init(&opt->rules);
     opt->band.lo = 18;
     opt->band.hi = 64;
-    opt->outputs = MZ_OUT_CSV;
+    opt->outputs = MZ_OUT_CSV | MZ_OUT_XLSX | MZ_OUT_MAPS;
+    opt->formats = MZ_FMT_ALL;
+    opt->dpi = 200;
     opt->merge = true;
+    opt->protection = MZ_PROTECTION_DEFAULT;
+    mz_variance_options_init(&opt->variance);
 }
 
 static bool is_dir(const char *p)
@@ -94,6 +115,15 @@ mz_run_t *mz_run_create(const mz_run_options_t *opt, mz_error_t *err)
     run->cells = mz_cells_create(run->gz, opt->band, err);
     if (!run->cells)
         goto fail;
+    run->kish = mz_kish_create(run->gz, opt->band, err);
+    if (!run->kish)
+        goto fail;
+    run->owners = mz_owners_create(run->gz, err);
+    if (!run->owners)
+        goto fail;
+    if (opt->profile && !(run->profile = mz_profile_load(opt->profile, err)))
+        goto fail;
+    run->opt.profile = run->profile ? mz_profile_name(run->profile) : NULL; /* owned here */
     return run;
 fail:
     mz_run_destroy(run);
@@ -106,6 +136,13 @@ void mz_run_destroy(mz_run_t *run)
         return;
     mz_results_destroy(run->results);
     mz_cells_destroy(run->cells);
+    mz_kish_destroy(run->kish);
+    mz_profile_destroy(run->profile);
+    mz_owners_destroy(run->owners);
+    mz_tables_destroy(run->tables);
+    for (size_t i = 0; i < run->nnotes; i++)
+        free(run->notes[i]);
+    free(run->notes);
     mz_networks_destroy(run->nw);
     mz_gazetteer_destroy(run->gz);
     for (size_t i = 0; i < run->ninputs; i++)
@@ -116,10 +153,137 @@ void mz_run_destroy(mz_run_t *run)
     free(run);
 }
 
+static mz_status_t add_note(mz_run_t *run, const char *text, mz_error_t *err)
+{
+    for (size_t i = 0; i < run->nnotes; i++)
+        if (strcmp(run->notes[i], text) == 0)
+            return MZ_OK;
+    char **nn = realloc(run->notes, (run->nnotes + 1) * sizeof *nn);
+    if (nn)
+        run->notes = nn;
+    if (!nn || !(run->notes[run->nnotes] = mz_strdup(text)))
+        return mz_error_set(err, MZ_ERR_NOMEM, NULL, 0, NULL, NULL, "%s",
+                            mz_strerror(MZ_ERR_NOMEM));
+    run->nnotes++;
+    return MZ_OK;
+}
+
+static mz_status_t push_input(mz_run_t *run, mz_input_info_t *info, const char *path,
+                              mz_error_t *err)
+{
+    info->path = mz_strdup(path);
+    mz_input_info_t *ni = realloc(run->inputs, (run->ninputs + 1) * sizeof *ni);
+    if (!ni || !info->path) {
+        free(info->path);
+        if (ni)
+            run->inputs = ni;
+        return mz_error_set(err, MZ_ERR_NOMEM, NULL, 0, NULL, NULL, "%s",
+                            mz_strerror(MZ_ERR_NOMEM));
+    }
+    run->inputs = ni;
+    run->inputs[run->ninputs++] = *info;
+    run->synthetic = run->synthetic || info->synthetic;
+    return MZ_OK;
+}
+
+/* Tabulated extracts are collected and applied to the cells in mz_run_compute. */
+static mz_status_t add_tables(mz_run_t *run, const char *path, mz_error_t *err)
+{
+    if (run->ninputs > 0 && !run->tables)
+        return mz_error_set(err, MZ_ERR_USAGE, path, 0, NULL, NULL, "%s",
+                            mz_tr("Tabellen und Personendatensätze lassen sich nicht in einem "
+                                  "Lauf mischen",
+                                  "tables and person records cannot be mixed in one run"));
+    if (!run->tables && !(run->tables = mz_tables_create(run->gz, run->opt.band, run->year, err)))
+        return err ? err->status : MZ_ERR_NOMEM;
+    mz_tables_file_info_t ti;
+    mz_status_t st = mz_tables_add_file(run->tables, path, &ti, err);
+    if (st != MZ_OK)
+        return st;
+    run->year = mz_tables_year(run->tables);
+    mz_input_info_t info = {.bytes = ti.bytes, .records = ti.rows};
+    snprintf(info.sha256, sizeof info.sha256, "%s", ti.sha256);
+    return push_input(run, &info, path, err);
+}
+
+static mz_status_t take_record(void *ctx, const mz_record_t *rec, mz_error_t *err)
+{
+    mz_run_t *run = ctx;
+    mz_status_t st = mz_owners_check(run->owners, rec, err);
+    if (st == MZ_OK)
+        st = mz_cells_add_record(run->cells, rec, err);
+    if (st == MZ_OK)
+        mz_kish_add_record(run->kish, rec);
+    return st;
+}
+
+/* Profile-mapped CSV, Stata, SPSS, SAS (mz_source.h). */
+static mz_status_t add_source(mz_run_t *run, const char *path, mz_error_t *err)
+{
+    mz_source_options_t so = {.year = run->year, .gazetteer = run->gz, .profile = run->profile};
+    mz_source_info_t si;
+    mz_status_t st = mz_source_read(path, &so, take_record, run, &si, err);
+    if (st != MZ_OK)
+        return st;
+    if (si.records == 0)
+        return mz_error_set(err, MZ_ERR_DATA, path, 0, NULL, NULL, "%s",
+                            mz_tr("keine Datensätze", "no records"));
+    if (run->profile && mz_profile_unverified(run->profile)[0]) {
+        char note[700];
+        snprintf(note, sizeof note,
+                 mz_tr("Profil %s: Zuordnung für %s nicht geprüft – vor Gebrauch mit der "
+                       "Dokumentation des Forschungsdatenzentrums abgleichen (docs/profiles.md)",
+                       "profile %s: mapping of %s not verified – check it against the research "
+                       "data centre's documentation before use (docs/profiles.md)"),
+                 mz_profile_name(run->profile), mz_profile_unverified(run->profile));
+        if ((st = add_note(run, note, err)) != MZ_OK)
+            return st;
+    }
+    if (si.skipped) {
+        char note[600];
+        snprintf(note, sizeof note,
+                 mz_tr("%s: %llu Datensätze durch den Filter des Profils ausgelassen",
+                       "%s: %llu records left out by the profile's filter"),
+                 path, (unsigned long long)si.skipped);
+        if ((st = add_note(run, note, err)) != MZ_OK)
+            return st;
+    }
+    run->year = si.year;
+    mz_input_info_t info = {.bytes = si.bytes, .records = si.records, .design = si.design,
+                            .synthetic = si.synthetic};
+    snprintf(info.sha256, sizeof info.sha256, "%s", si.sha256);
+    return push_input(run, &info, path, err);
+}
+
 mz_status_t mz_run_add_extract(mz_run_t *run, const char *path, mz_error_t *err)
 {
-    mz_extract_options_t xo = {.year = run->year, .gazetteer = run->gz};
     double t0 = mz_now();
+    mz_input_format_t fmt = mz_source_format(path);
+    if (fmt == MZ_FORMAT_CSV) {
+        int tab = mz_tabulated_detect(path, err);
+        if (tab < 0)
+            return err ? err->status : MZ_ERR_IO;
+        if (tab) {
+            mz_status_t st = add_tables(run, path, err);
+            run->t.read += mz_now() - t0;
+            return st;
+        }
+    }
+    if (run->tables)
+        return mz_error_set(err, MZ_ERR_USAGE, path, 0, NULL, NULL, "%s",
+                            mz_tr("Tabellen und Personendatensätze lassen sich nicht in einem "
+                                  "Lauf mischen",
+                                  "tables and person records cannot be mixed in one run"));
+    mz_status_t ost = mz_owners_begin_file(run->owners, path, err);
+    if (ost != MZ_OK)
+        return ost;
+    if (fmt != MZ_FORMAT_CSV || (run->profile && !mz_profile_is_canonical(run->profile))) {
+        ost = add_source(run, path, err);
+        run->t.read += mz_now() - t0;
+        return ost;
+    }
+    /* the canonical CSV fast path */
+    mz_extract_options_t xo = {.year = run->year, .gazetteer = run->gz};
     mz_extract_reader_t *r = mz_extract_open(path, &xo, err);
     if (!r)
         return err ? err->status : MZ_ERR_DATA;
@@ -128,9 +292,12 @@ mz_status_t mz_run_add_extract(mz_run_t *run, const char *path, mz_error_t *err)
     int rc;
     mz_status_t st = MZ_OK;
     while ((rc = mz_extract_next(r, &rec, err)) == 1) {
-        st = mz_cells_add_record(run->cells, &rec, err);
+        st = mz_owners_check(run->owners, &rec, err);
+        if (st == MZ_OK)
+            st = mz_cells_add_record(run->cells, &rec, err);
         if (st != MZ_OK)
             break;
+        mz_kish_add_record(run->kish, &rec);
         info.records++;
     }
     if (rc < 0 || st != MZ_OK) {
@@ -143,26 +310,15 @@ mz_status_t mz_run_add_extract(mz_run_t *run, const char *path, mz_error_t *err)
                             mz_tr("keine Datensätze (nur die Kopfzeile)",
                                   "no records (header only)"));
     }
-    info.path = mz_strdup(path);
     snprintf(info.sha256, sizeof info.sha256, "%s", mz_extract_sha256(r));
     info.bytes = mz_extract_bytes_read(r);
     info.design = mz_extract_has_design(r);
     info.synthetic = mz_extract_is_synthetic(r);
     run->year = mz_extract_year(r);
     mz_extract_close(r);
-    mz_input_info_t *ni = realloc(run->inputs, (run->ninputs + 1) * sizeof *ni);
-    if (!ni || !info.path) {
-        free(info.path);
-        if (ni)
-            run->inputs = ni;
-        return mz_error_set(err, MZ_ERR_NOMEM, NULL, 0, NULL, NULL, "%s",
-                            mz_strerror(MZ_ERR_NOMEM));
-    }
-    run->inputs = ni;
-    run->inputs[run->ninputs++] = info;
-    run->synthetic = run->synthetic || info.synthetic;
+    st = push_input(run, &info, path, err);
     run->t.read += mz_now() - t0;
-    return MZ_OK;
+    return st;
 }
 
 mz_status_t mz_run_compute(mz_run_t *run, mz_error_t *err)
@@ -170,13 +326,49 @@ mz_status_t mz_run_compute(mz_run_t *run, mz_error_t *err)
     if (run->ninputs == 0)
         return mz_error_set(err, MZ_ERR_USAGE, NULL, 0, NULL, NULL, "%s",
                             mz_tr("keine Eingabedatei", "no input file"));
+    if (run->tables && !run->tables_applied) {
+        run->tables_applied = true;
+        mz_status_t st = mz_tables_apply(run->tables, run->cells, err);
+        for (size_t i = 0; st == MZ_OK && i < mz_tables_note_count(run->tables); i++)
+            st = add_note(run, mz_tables_note(run->tables, i), err);
+        if (st != MZ_OK)
+            return st;
+    }
     double t0 = mz_now();
     mz_results_destroy(run->results);
-    run->results = mz_results_build(run->cells, NULL, &run->opt.rules, err);
+    run->results = NULL;
+    mz_partition_t parts[MZ_NIND];
+    bool merged = false;
+    if (run->opt.merge) {
+        /* neighbours from the bundled geometry of the run's year (docs/region-merging.md) */
+        mz_neighbours_t *nb = mz_neighbours_load_bundled(run->gz, run->year, err);
+        if (!nb)
+            return err ? err->status : MZ_ERR_IO;
+        mz_merge_options_t mo;
+        mz_merge_options_init(&mo);
+        mo.common = run->opt.common_partition;
+        mz_status_t st =
+            mz_merge_partitions(run->cells, nb, &run->opt.rules, &mo, parts, NULL, err);
+        mz_neighbours_destroy(nb);
+        if (st != MZ_OK)
+            return st;
+        merged = true;
+        run->t.merge = mz_now() - t0;
+        t0 = mz_now();
+    }
+    run->results = mz_results_build(run->cells, merged ? parts : NULL, &run->opt.rules, err);
     if (!run->results)
         return err ? err->status : MZ_ERR_NOMEM;
+    /* secret cells: complementary suppressions (docs/confidentiality.md) */
+    mz_status_t sst = mz_suppress_apply(run->results, run->opt.protection, &run->suppress, err);
+    if (sst != MZ_OK)
+        return sst;
     run->t.estimate = mz_now() - t0;
-    return MZ_OK;
+    t0 = mz_now();
+    mz_status_t st =
+        mz_variance_compute(run->results, run->kish, &run->opt.variance, &run->vinfo, err);
+    run->t.variance = mz_now() - t0;
+    return st;
 }
 
 int mz_run_year(const mz_run_t *run) { return run->year; }
@@ -189,6 +381,15 @@ mz_results_t *mz_run_results(mz_run_t *run) { return run->results; }
 size_t mz_run_input_count(const mz_run_t *run) { return run->ninputs; }
 const mz_input_info_t *mz_run_input(const mz_run_t *run, size_t i) { return &run->inputs[i]; }
 const mz_timings_t *mz_run_timings(const mz_run_t *run) { return &run->t; }
+const mz_variance_info_t *mz_run_variance_info(const mz_run_t *run) { return &run->vinfo; }
+const mz_suppress_info_t *mz_run_suppress_info(const mz_run_t *run) { return &run->suppress; }
+size_t mz_run_note_count(const mz_run_t *run) { return run->nnotes; }
+const char *mz_run_note(const mz_run_t *run, size_t i) { return run->notes[i]; }
+const char *mz_run_source(const mz_run_t *run)
+{
+    return run->tables ? mz_tables_source(run->tables) : "";
+}
+bool mz_run_tabulated(const mz_run_t *run) { return run->tables != NULL; }
 
 typedef mz_status_t (*table_writer_t)(mz_run_t *, FILE *, mz_error_t *);
 
@@ -205,6 +406,37 @@ static mz_status_t write_table(mz_outdir_t *od, const char *name, table_writer_t
     if (fclose(f) != 0 && st == MZ_OK)
         st = mz_error_set(err, MZ_ERR_IO, path, 0, NULL, NULL, "%s",
                           mz_tr("Schreibfehler", "write error"));
+    return st;
+}
+
+static const char *outdir_path(void *od, const char *rel, char *buf, size_t size)
+{
+    return mz_outdir_file(od, rel, buf, size);
+}
+
+/* Abbildungen 1–10 into maps/ (charts/). */
+static mz_status_t write_maps(mz_run_t *run, mz_outdir_t *od, mz_error_t *err)
+{
+    mz_chart_input_t in;
+    memset(&in, 0, sizeof in);
+    in.results = run->results;
+    in.gazetteer = run->gz;
+    in.networks = run->nw;
+    in.year = run->year;
+    in.band = run->opt.band;
+    in.synthetic = run->synthetic;
+    in.source = mz_run_source(run);
+    mz_charts_t *ch = mz_charts_create(&in, err);
+    if (!ch)
+        return err ? err->status : MZ_ERR_IO;
+    mz_chart_options_t co;
+    mz_chart_options_init(&co);
+    if (run->opt.formats)
+        co.formats = run->opt.formats;
+    if (run->opt.dpi > 0)
+        co.dpi = run->opt.dpi;
+    mz_status_t st = mz_charts_write_all(ch, &co, outdir_path, od, NULL, err);
+    mz_charts_destroy(ch);
     return st;
 }
 
@@ -230,6 +462,16 @@ mz_status_t mz_run_write(mz_run_t *run, const char *dir, mz_error_t *err)
             st = write_table(od, tables[i].name, tables[i].fn, run, err);
             written[nw++] = tables[i].name;
         }
+    }
+    if ((run->opt.outputs & MZ_OUT_MAPS) && st == MZ_OK) {
+        st = write_maps(run, od, err);
+        written[nw++] = "maps/";
+    }
+    /* the workbook comes after the maps: it embeds maps/abbNN*.png when they exist */
+    if ((run->opt.outputs & MZ_OUT_XLSX) && st == MZ_OK) {
+        char path[4096];
+        st = mz_write_xlsx(run, mz_outdir_file(od, "mzatlas.xlsx", path, sizeof path), err);
+        written[nw++] = "mzatlas.xlsx";
     }
     run->t.outputs = mz_now() - t0;
     if (st == MZ_OK) {

@@ -33,5 +33,7 @@ mz_run_t *cli_build_run(cli_common_t *c, int *code);
 int cmd_run(int argc, char **argv);
 int cmd_flag(int argc, char **argv);
 int cmd_regions(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "mzatlas/mz_gazetteer.h"
+#include "mzatlas/mz_geo.h"
 
 int cmd_regions(int argc, char **argv)
 {
@@ -18,11 +19,13 @@ int cmd_regions(int argc, char **argv)
                            "\n"
                            "Listet die Kreise (AGS, Name, Anpassungsschicht), die es im "
                            "Erhebungsjahr J gibt\n(Standard: aktuelles Verzeichnis ohne "
-                           "Jahresfilter), und die Schichten.\n",
+                           "Jahresfilter), mit ihren Nachbarn (gemeinsame Grenze\nin der "
+                           "Geometrie des Jahres), und die Schichten.\n",
                            "Usage: mzatlas regions [--year Y] [--regions FILE] [--lang de|en]\n"
                            "\n"
                            "Lists the units (AGS, name, stratum) that exist in survey year Y "
-                           "(default: all,\nwithout a year filter), and the strata.\n"));
+                           "(default: all,\nwithout a year filter), with their neighbours "
+                           "(common border in the year's\ngeometry), and the strata.\n"));
         return 0;
     }
     if (c.ninputs > 0)
@@ -39,10 +42,22 @@ int cmd_regions(int argc, char **argv)
     if (!gz)
         return cli_fail(&err);
     int year = c.run.year;
+    /* neighbours: the year's geometry; without a year, each unit's last year (units that ended
+     * with the 2016 reform in the 2007 geometry, all others in the current one) */
+    mz_neighbours_t *nb_old = NULL, *nb_new = NULL;
+    if (year)
+        nb_new = mz_neighbours_load_bundled(gz, year, &err);
+    else if ((nb_old = mz_neighbours_load_bundled(gz, 2015, &err)) != NULL)
+        nb_new = mz_neighbours_load_bundled(gz, 2016, &err);
+    if (!nb_new) {
+        mz_neighbours_destroy(nb_old);
+        mz_gazetteer_destroy(gz);
+        return cli_fail(&err);
+    }
     if (year)
         printf(mz_tr("Einheiten im Erhebungsjahr %d\n\n", "Units in survey year %d\n\n"), year);
-    printf("%-9s %-48s %-12s %s\n", "AGS", "Name", mz_tr("Schicht", "Stratum"),
-           mz_tr("gültig", "valid"));
+    printf("%-9s %-48s %-12s %-11s %s\n", "AGS", "Name", mz_tr("Schicht", "Stratum"),
+           mz_tr("gültig", "valid"), mz_tr("Nachbarn", "neighbours"));
     for (size_t i = 0; i < mz_gazetteer_count(gz); i++) {
         const mz_unit_t *u = mz_gazetteer_unit(gz, i);
         if (year && !mz_unit_valid_in(u, year))
@@ -52,7 +67,16 @@ int cmd_regions(int argc, char **argv)
             snprintf(valid, sizeof valid, "%d–%d", u->valid_from, u->valid_to - 1);
         else
             snprintf(valid, sizeof valid, mz_tr("ab %d", "from %d"), u->valid_from);
-        printf("%-9s %-48s %-12s %s\n", u->ags, u->name, u->schicht, valid);
+        printf("%-9s %-48s %-12s %-11s", u->ags, u->name, u->schicht, valid);
+        const mz_neighbours_t *nb =
+            (!year && u->valid_to && u->valid_to <= 2016) ? nb_old : nb_new;
+        const int *list;
+        size_t nn = mz_neighbours_of(nb, i, &list);
+        if (!mz_neighbours_has_shape(nb, i))
+            printf(" %s", mz_tr("(keine Geometrie)", "(no geometry)"));
+        for (size_t k = 0; k < nn; k++)
+            printf(" %s", mz_gazetteer_unit(gz, (size_t)list[k])->ags);
+        putchar('\n');
     }
     printf("\n%s\n", mz_tr("Anpassungsschichten:", "Strata:"));
     for (size_t s = 0; s < mz_gazetteer_strata_count(gz); s++)
@@ -62,6 +86,13 @@ int cmd_regions(int argc, char **argv)
                  "03241999, nie beides.",
                  "An extract gives Region Hannover either as 03241 or split as 03241001 + "
                  "03241999, never both."));
+    printf("%s\n", mz_tr("Nachbarn teilen eine Grenzstrecke (nicht nur einen Punkt). Bremen "
+                          "und Bremerhaven\ngehören nicht zu Niedersachsen und sind keine "
+                          "Einheiten.",
+                          "Neighbours share a stretch of border (not just a point). Bremen and "
+                          "Bremerhaven\nare not part of Niedersachsen and are not units."));
+    mz_neighbours_destroy(nb_old);
+    mz_neighbours_destroy(nb_new);
     mz_gazetteer_destroy(gz);
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "mzatlas/mz_charts.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -53,7 +54,9 @@ static bool parse_num(const char *s, double lo, double hi, double *out)
 
 enum {
     OPT_YEAR = 256, OPT_REGIONS, OPT_OUT, OPT_MIN_COUNT, OPT_LIMITED, OPT_RATE_RULE,
-    OPT_MIN_CASES, OPT_GAP_FLAG, OPT_AGES, OPT_LANG, OPT_OUTPUTS, OPT_QUIET, OPT_NO_MERGE
+    OPT_MIN_CASES, OPT_GAP_FLAG, OPT_AGES, OPT_LANG, OPT_OUTPUTS, OPT_QUIET, OPT_NO_MERGE,
+    OPT_COMMON_PARTITION, OPT_CI_LEVEL, OPT_CI_METHOD, OPT_LONELY_PSU, OPT_DEFF,
+    OPT_FORMATS, OPT_DPI, OPT_PROFILE, OPT_PROTECTION
 };
 
 int cli_parse_common(int argc, char **argv, const char *cmd, cli_common_t *c)
@@ -70,7 +73,17 @@ int cli_parse_common(int argc, char **argv, const char *cmd, cli_common_t *c)
         {"ages", required_argument, NULL, OPT_AGES},
         {"lang", required_argument, NULL, OPT_LANG},
         {"outputs", required_argument, NULL, OPT_OUTPUTS},
+        {"formats", required_argument, NULL, OPT_FORMATS},
+        {"dpi", required_argument, NULL, OPT_DPI},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"no-merge", no_argument, NULL, OPT_NO_MERGE},
+        {"common-partition", no_argument, NULL, OPT_COMMON_PARTITION},
+        {"ci-level", required_argument, NULL, OPT_CI_LEVEL},
+        {"ci-method", required_argument, NULL, OPT_CI_METHOD},
+        {"lonely-psu", required_argument, NULL, OPT_LONELY_PSU},
+        {"deff", required_argument, NULL, OPT_DEFF},
+        {"profile", required_argument, NULL, OPT_PROFILE},
+        {"protection", required_argument, NULL, OPT_PROTECTION},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     memset(c, 0, sizeof *c);
@@ -154,17 +167,78 @@ int cli_parse_common(int argc, char **argv, const char *cmd, cli_common_t *c)
             snprintf(buf, sizeof buf, "%s", optarg);
             for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
                  tok = strtok_r(NULL, ",", &save)) {
-                if (strcmp(tok, "csv") == 0 || strcmp(tok, "all") == 0)
+                if (strcmp(tok, "csv") == 0)
                     c->run.outputs |= MZ_OUT_CSV;
+                else if (strcmp(tok, "xlsx") == 0)
+                    c->run.outputs |= MZ_OUT_XLSX;
+                else if (strcmp(tok, "maps") == 0)
+                    c->run.outputs |= MZ_OUT_MAPS;
+                else if (strcmp(tok, "all") == 0)
+                    c->run.outputs |= MZ_OUT_CSV | MZ_OUT_XLSX | MZ_OUT_MAPS;
                 else
                     return cli_usage_error(cmd,
-                                           mz_tr("--outputs: unbekannte Ausgabe '%s' (verfügbar: csv)",
-                                                 "--outputs: unknown output '%s' (available: csv)"),
+                                           mz_tr("--outputs: unbekannte Ausgabe '%s' (verfügbar: csv, xlsx, maps)",
+                                                 "--outputs: unknown output '%s' (available: csv, xlsx, maps)"),
                                            tok);
             }
             break;
         }
+        case OPT_FORMATS:
+            if (!mz_formats_parse(optarg, &c->run.formats))
+                return cli_usage_error(cmd, "--formats: %s '%s'",
+                                       mz_tr("erwartet eine Liste aus png, svg, pdf, nicht",
+                                             "expected a list of png, svg, pdf, not"),
+                                       optarg);
+            break;
+        case OPT_DPI:
+            if (!parse_num(optarg, 72, 1200, &c->run.dpi))
+                return cli_usage_error(cmd, "--dpi: %s '%s'",
+                                       mz_tr("Auflösung 72 bis 1200 erwartet, nicht",
+                                             "expected a resolution from 72 to 1200, not"),
+                                       optarg);
+            break;
+        case OPT_PROFILE: c->run.profile = optarg; break;
         case OPT_QUIET: c->quiet = true; break;
+        case OPT_NO_MERGE: c->run.merge = false; break;
+        case OPT_COMMON_PARTITION: c->run.common_partition = true; break;
+        case OPT_CI_LEVEL:
+            if (!parse_num(optarg, 1e-9, 100, &v) || v >= 100)
+                return cli_usage_error(cmd, "--ci-level: %s '%s'",
+                                       mz_tr("Prozent zwischen 0 und 100 erwartet (z. B. 95), nicht",
+                                             "expected percent between 0 and 100 (e.g. 95), not"),
+                                       optarg);
+            c->run.variance.ci_level = v;
+            break;
+        case OPT_CI_METHOD:
+            if (mz_ci_method_parse(optarg) < 0)
+                return cli_usage_error(cmd, "--ci-method: %s '%s'",
+                                       mz_tr("erwartet normal, logit oder beta, nicht",
+                                             "expected normal, logit or beta, not"),
+                                       optarg);
+            c->run.variance.ci_method = (mz_ci_method_t)mz_ci_method_parse(optarg);
+            break;
+        case OPT_LONELY_PSU:
+            if (mz_lonely_psu_parse(optarg) < 0)
+                return cli_usage_error(cmd, "--lonely-psu: %s '%s'",
+                                       mz_tr("erwartet adjust, remove oder fail, nicht",
+                                             "expected adjust, remove or fail, not"),
+                                       optarg);
+            c->run.variance.lonely_psu = (mz_lonely_psu_t)mz_lonely_psu_parse(optarg);
+            break;
+        case OPT_DEFF:
+            if (!parse_num(optarg, 1e-9, 1e6, &c->run.variance.deff))
+                return cli_usage_error(cmd, "--deff: %s '%s'",
+                                       mz_tr("Designeffekt > 0 erwartet, nicht",
+                                             "expected a design effect > 0, not"),
+                                       optarg);
+            break;
+        case OPT_PROTECTION:
+            if (!parse_num(optarg, 0, 100, &c->run.protection))
+                return cli_usage_error(cmd, "--protection: %s '%s'",
+                                       mz_tr("Anteil >= 0 erwartet (z. B. 0.5 für ±50 %), nicht",
+                                             "expected a fraction >= 0 (e.g. 0.5 for ±50 %), not"),
+                                       optarg);
+            break;
         case 'h': c->help = true; break;
         default:
             return cli_usage_error(cmd, mz_tr("unbekannte oder unvollständige Option '%s'",
@@ -176,6 +250,10 @@ int cli_parse_common(int argc, char **argv, const char *cmd, cli_common_t *c)
         return cli_usage_error(cmd, "%s",
                                mz_tr("--limited-below muss >= --min-count sein",
                                      "--limited-below must be >= --min-count"));
+    if (!c->run.merge && c->run.common_partition)
+        return cli_usage_error(cmd, "%s",
+                               mz_tr("--common-partition und --no-merge schließen sich aus",
+                                     "--common-partition and --no-merge exclude each other"));
     c->inputs = argv + optind;
     c->ninputs = argc - optind;
     return 0;
@@ -202,6 +280,8 @@ mz_run_t *cli_build_run(cli_common_t *c, int *code)
         mz_run_destroy(run);
         return NULL;
     }
+    for (size_t i = 0; !c->quiet && i < mz_run_note_count(run); i++)
+        fprintf(stderr, "mzatlas: %s: %s\n", mz_tr("Hinweis", "note"), mz_run_note(run, i));
     *code = 0;
     return run;
 }

@@ -16,6 +16,10 @@ static const struct {
      "print the regions that need action, write nothing"},
     {"regions", cmd_regions, "Kreise und Anpassungsschichten eines Jahres auflisten",
      "list the units and strata of a year"},
+    {"demo", cmd_demo, "synthetische Stichprobe 2007 auswerten, Befunde des Berichts 2010 prüfen",
+     "evaluate the synthetic 2007 sample, check the findings of the 2010 report"},
+    {"synth", cmd_synth, "synthetische kalibrierte Stichprobe schreiben",
+     "write a synthetic calibrated sample"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -29,6 +29,7 @@ struct mz_extract_reader {
     mz_csv_t *csv;
     mz_extract_options_t opt;
     int col[C_N];
+    size_t ncols;           /* fields in the header row */
     int year;
     bool synthetic;
     bool seen_hannover_whole, seen_hannover_split;
@@ -88,6 +89,7 @@ static mz_extract_reader_t *finish_open(mz_csv_t *csv, const mz_extract_options_
                                "empty file: expected a header row with column names"));
         goto fail;
     }
+    r->ncols = mz_csv_nfields(csv);
     for (size_t i = 0; i < mz_csv_nfields(csv); i++) {
         char *h = (char *)mz_csv_field(csv, i);
         if (!mz_utf8_valid(h, mz_csv_field_len(csv, i))) {
@@ -193,6 +195,10 @@ static int resolve_kreis(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *e
     const char *k = FIELD(C_KREIS);
     const mz_gazetteer_t *gz = r->opt.gazetteer;
     size_t len = mz_csv_field_len(r->csv, (size_t)r->col[C_KREIS]);
+    if (!mz_utf8_valid(k, len))
+        return bad(r, err, C_KREIS,
+                   mz_tr("kein gültiges UTF-8 (Datei in einer anderen Kodierung gespeichert?)",
+                         "not valid UTF-8 (file saved in another encoding?)"));
     if (r->last_unit >= 0 && len < sizeof r->last_kreis && strcmp(k, r->last_kreis) == 0) {
         rec->unit = r->last_unit;
     } else {
@@ -276,6 +282,20 @@ int mz_extract_next(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err)
                          nf);
             return -1;
         }
+    }
+    /* More fields than the header has columns: the values are shifted (typically a decimal
+     * comma in a comma-separated file), so no field can be trusted. Empty trailing fields, as
+     * some spreadsheets write them, are harmless. */
+    for (size_t i = r->ncols; i < nf; i++) {
+        if (mz_csv_field_len(r->csv, i) == 0)
+            continue;
+        mz_error_set(err, MZ_ERR_DATA, name, line, NULL, NULL,
+                     mz_tr("Zeile hat %zu Felder, die Kopfzeile nur %zu (Trennzeichen in einem "
+                           "Wert, z. B. Dezimalkomma in einer Datei mit Komma als Trennzeichen?)",
+                           "row has %zu fields, the header only %zu (a separator inside a "
+                           "value, e.g. a decimal comma in a comma-separated file?)"),
+                     nf, r->ncols);
+        return -1;
     }
     int year;
     if (!parse_small_int(FIELD(C_YEAR), &year) || year < 1950 || year > 2100)

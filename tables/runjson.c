@@ -18,12 +18,15 @@ mz_status_t mz_write_run_json(mz_run_t *run, const char *const *outputs, size_t 
     json_t *root = json_object();
     json_t *inputs = json_array();
     json_t *outs = json_array();
-    char ages[32], source[256];
+    char ages[32], source[1024];
     snprintf(ages, sizeof ages, "%d-%d", o->band.lo, o->band.hi);
     if (mz_run_synthetic(run))
         snprintf(source, sizeof source,
                  "SYNTHETISCHE DATEN: künstliche Stichprobe (mzatlas synth), keine amtlichen "
                  "Ergebnisse / SYNTHETIC DATA: artificial sample, not official results");
+    else if (mz_run_source(run)[0]) /* named by tabulated inputs, e.g. LSN's published counts */
+        snprintf(source, sizeof source, "Quelle: %s; eigene Berechnungen mit mzatlas",
+                 mz_run_source(run));
     else
         snprintf(source, sizeof source, "Mikrozensus %d, eigene Berechnungen mit mzatlas",
                  mz_run_year(run));
@@ -45,6 +48,12 @@ mz_status_t mz_write_run_json(mz_run_t *run, const char *const *outputs, size_t 
     json_object_set_new(root, "source", json_string(source));
     json_object_set_new(root, "inputs", inputs);
     json_object_set_new(root, "records", json_integer((json_int_t)mz_cells_records(cells)));
+    json_object_set_new(root, "tabulated", json_boolean(mz_run_tabulated(run)));
+    json_object_set_new(root, "profile", o->profile ? json_string(o->profile) : json_null());
+    json_t *notes = json_array();
+    for (size_t i = 0; i < mz_run_note_count(run); i++)
+        json_array_append_new(notes, json_string(mz_run_note(run, i)));
+    json_object_set_new(root, "notes", notes);
     json_object_set_new(
         root, "options",
         json_pack("{s:s, s:s, s:s, s:b}", "ages", ages, "regions", o->regions_path, "lang",
@@ -54,6 +63,31 @@ mz_status_t mz_write_run_json(mz_run_t *run, const char *const *outputs, size_t 
                                   "limited_below", r->limited_below, "rate_rule",
                                   rate_rule_id(r->rate_rule), "min_cases",
                                   (json_int_t)r->min_cases, "gap_flag", r->gap_flag));
+    const mz_variance_info_t *vi = mz_run_variance_info(run);
+    const mz_variance_options_t *vo = &o->variance;
+    json_t *variance = json_pack(
+        "{s:s, s:b, s:s, s:f, s:s, s:f, s:I, s:I, s:I, s:I}", "method",
+        mz_variance_method_id(vi->method), "approximate", vi->approximate, "ci_method",
+        mz_ci_method_id(vo->ci_method), "ci_level", vo->ci_level, "lonely_psu",
+        mz_lonely_psu_id(vo->lonely_psu), "deff", vo->deff, "psus", (json_int_t)vi->psus,
+        "design_strata", (json_int_t)vi->design_strata, "lonely_strata",
+        (json_int_t)vi->lonely_strata, "estimates_with_se", (json_int_t)vi->rows_with_se);
+    json_object_set_new(variance, "note",
+                        json_string(
+                            vi->method == MZ_VAR_DESIGN
+                                ? mz_tr("designbasiert: Taylor-Linearisierung, Auswahlbezirke "
+                                        "mit Zurücklegen innerhalb der Auswahlschichten",
+                                        "design-based: Taylor linearisation, PSUs with "
+                                        "replacement within sampling strata")
+                            : vi->method == MZ_VAR_KISH
+                                ? mz_tr("NÄHERUNG: keine Spalten psu/stratum; effektive "
+                                        "Fallzahl nach Kish mal Designeffekt, Klumpung "
+                                        "nicht berücksichtigt",
+                                        "APPROXIMATE: no psu/stratum columns; Kish effective "
+                                        "sample size times deff, clustering ignored")
+                                : mz_tr("keine Standardfehler (keine Personendatensätze)",
+                                        "no standard errors (no person records)")));
+    json_object_set_new(root, "variance", variance);
     json_object_set_new(root, "timings_seconds",
                         json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "read", t->read, "aggregate",
                                   t->aggregate, "merge", t->merge, "estimate", t->estimate,

@@ -65,7 +65,8 @@ void mz_cells_destroy(mz_cells_t *cells);
 
 /** Add a record. With psu and design_stratum set, per-PSU totals are kept too. */
 mz_status_t mz_cells_add_record(mz_cells_t *cells, const mz_record_t *rec, mz_error_t *err);
-/** Add a whole cell (tabulated input): unit >= 0, or unit = -1 and stratum >= 0. */
+/** Add a whole cell (tabulated input): unit >= 0, or unit = -1 and stratum >= 0, or both -1 for
+ *  counts given for the Land only (they enter the Land total, no stratum or unit). */
 void mz_cells_add_cell(mz_cells_t *cells, int unit, int stratum, const mz_cell_t *cell);
 
 mz_age_band_t mz_cells_band(const mz_cells_t *cells);

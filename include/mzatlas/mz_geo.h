@@ -62,6 +62,32 @@ bool mz_neighbours_adjacent(const mz_neighbours_t *nb, size_t a, size_t b);
 /** Neighbours of unit a: count and list (gazetteer indices, sorted by AGS). */
 size_t mz_neighbours_of(const mz_neighbours_t *nb, size_t a, const int **list);
 
+/* ---- extensions (region merging, `mzatlas regions`) ---- */
+
+/** Build a graph from an explicit list of neighbour pairs: pairs[2k], pairs[2k+1] are gazetteer
+ *  indices (a unit and its parent, or a unit and itself, are refused). Units are those valid in
+ *  `year` (year <= 0: every unit). No unit has a shape, so distances are infinite. */
+mz_neighbours_t *mz_neighbours_from_pairs(const mz_gazetteer_t *gz, int year, const int *pairs,
+                                          size_t npairs, mz_error_t *err);
+/** Whether unit a is part of the graph (valid in its year), and whether it has a shape. */
+bool mz_neighbours_includes(const mz_neighbours_t *nb, size_t a);
+bool mz_neighbours_has_shape(const mz_neighbours_t *nb, size_t a);
+/** Survey year the graph was built for (<= 0: every unit). */
+int mz_neighbours_year(const mz_neighbours_t *nb);
+/** Smallest distance (metres) between boundary vertices of units a and b: 0 for neighbours,
+ *  INFINITY when either has no shape. Used to attach islands to the nearest unit. */
+double mz_neighbours_distance(const mz_neighbours_t *nb, size_t a, size_t b);
+
+/** Bundled Kreise geometry for a survey year, relative to the data directory:
+ *  "geo/kreise-ni-2007.geojson" before 2016, "geo/kreise-ni-2017.geojson" from 2016 (the
+ *  Göttingen/Osterode merger of 1.11.2016; see data/geo/SOURCE.md). */
+const char *mz_geo_kreise_file(int year);
+/** Bundled geometry of the two halves of Region Hannover (03241001, 03241999). */
+#define MZ_GEO_HANNOVER_SPLIT_FILE "geo/hannover-split.geojson"
+/** Load the bundled geometry for `year` (Kreise + Hannover split, from the data directory, see
+ *  mz_data_dir()) and build the graph of the gazetteer's units. */
+mz_neighbours_t *mz_neighbours_load_bundled(const mz_gazetteer_t *gz, int year, mz_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif

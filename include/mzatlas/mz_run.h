@@ -12,6 +12,8 @@
 #include "mz_indicators.h"
 #include "mz_networks.h"
 #include "mz_results.h"
+#include "mz_suppress.h"
+#include "mz_variance.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,8 +32,15 @@ typedef struct mz_run_options {
     mz_rules_t rules;
     mz_age_band_t band;       /**< default 18-64 */
     unsigned outputs;         /**< MZ_OUT_* bits */
+    unsigned formats;         /**< map/chart file formats, MZ_FMT_* bits (mz_charts.h); default all */
+    double dpi;               /**< PNG resolution of maps and charts (default 200; 300 for print) */
     bool merge;               /**< merge Kreise into reliable regions (when available) */
+    bool common_partition;    /**< with merge: one partition valid for every indicator */
+    mz_variance_options_t variance; /**< standard errors and confidence intervals */
+    double protection;        /**< secret cells: protection range as a fraction of the value
+                               *   (default 0.5; at least ±min-count persons) */
     const char *command_line; /**< recorded in run.json */
+    const char *profile;      /**< --profile NAME|FILE (mz_profile.h); NULL = canonical names */
 } mz_run_options_t;
 
 void mz_run_options_init(mz_run_options_t *opt);
@@ -62,7 +71,10 @@ typedef struct mz_timings {
 mz_run_t *mz_run_create(const mz_run_options_t *opt, mz_error_t *err);
 void mz_run_destroy(mz_run_t *run);
 
-/** Read one canonical extract into the run's cells. Several may be added (same year). */
+/** Read one extract into the run's cells. Several may be added (same year; record extracts must
+ *  hold different Kreise). The format is chosen per file: canonical CSV, CSV through the run's
+ *  profile, Stata/SPSS/SAS (mz_source.h), or a tabulated extract detected by its header
+ *  (mz_tabulated.h; tables are applied in mz_run_compute and cannot be mixed with records). */
 mz_status_t mz_run_add_extract(mz_run_t *run, const char *path, mz_error_t *err);
 /** Partitions, estimates and rules. Call once after all inputs were added. */
 mz_status_t mz_run_compute(mz_run_t *run, mz_error_t *err);
@@ -79,6 +91,18 @@ mz_results_t *mz_run_results(mz_run_t *run);
 size_t mz_run_input_count(const mz_run_t *run);
 const mz_input_info_t *mz_run_input(const mz_run_t *run, size_t i);
 const mz_timings_t *mz_run_timings(const mz_run_t *run);
+/** How the standard errors were computed (valid after mz_run_compute). */
+const mz_variance_info_t *mz_run_variance_info(const mz_run_t *run);
+/** Secondary suppression of secret cells (valid after mz_run_compute). */
+const mz_suppress_info_t *mz_run_suppress_info(const mz_run_t *run);
+/** Notes for the user in the current language (valid after mz_run_compute): indicators that
+ *  tabulated inputs do not allow and why, unverified profile mappings. */
+size_t mz_run_note_count(const mz_run_t *run);
+const char *mz_run_note(const mz_run_t *run, size_t i);
+/** Source named by the inputs (column `source` of tabulated extracts), "" when none. */
+const char *mz_run_source(const mz_run_t *run);
+/** Whether the inputs are tabulated extracts (no person records, no standard errors). */
+bool mz_run_tabulated(const mz_run_t *run);
 
 #ifdef __cplusplus
 }
