@@ -1106,7 +1106,7 @@ static mz_status_t scan_sheet(audit_ctx_t *cx, const char *buf, size_t len, cons
 
 /* Sheet names by part ("xl/worksheets/sheet2.xml" → "Abb. 5 Migrationsanteil"). */
 typedef struct sheet_name {
-    char part[128];
+    char part[160];
     char name[128];
 } sheet_name_t;
 

@@ -77,11 +77,9 @@ static mz_status_t build_strata(mz_gazetteer_t *gz, mz_error_t *err)
     return MZ_OK;
 }
 
-mz_gazetteer_t *mz_gazetteer_load(const char *path, mz_error_t *err)
+/* Read the gazetteer from an open CSV (closed here); `path` names it in messages. */
+static mz_gazetteer_t *load_csv(mz_csv_t *csv, const char *path, mz_error_t *err)
 {
-    mz_csv_t *csv = mz_csv_open(path, ',', err);
-    if (!csv)
-        return NULL;
     mz_gazetteer_t *gz = calloc(1, sizeof *gz);
     size_t cap = 0;
     int col[G_N];
@@ -193,6 +191,19 @@ fail:
     mz_csv_close(csv);
     mz_gazetteer_destroy(gz);
     return NULL;
+}
+
+mz_gazetteer_t *mz_gazetteer_load(const char *path, mz_error_t *err)
+{
+    mz_csv_t *csv = mz_csv_open(path, ',', err);
+    return csv ? load_csv(csv, path, err) : NULL;
+}
+
+mz_gazetteer_t *mz_gazetteer_load_mem(const char *name, const void *data, size_t size,
+                                      mz_error_t *err)
+{
+    mz_csv_t *csv = mz_csv_open_mem(name, data, size, ',', err);
+    return csv ? load_csv(csv, mz_csv_name(csv), err) : NULL;
 }
 
 void mz_gazetteer_destroy(mz_gazetteer_t *gz)

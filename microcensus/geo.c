@@ -231,6 +231,9 @@ static mz_status_t parse_feature(parse_ctx_t *c, const json_t *jf, mz_shape_t *s
     return parse_geometry(c, json_object_get(jf, "geometry"), s);
 }
 
+static mz_geo_t *geo_from_json(json_t *root, const json_error_t *jerr, const char *path,
+                               mz_error_t *err);
+
 mz_geo_t *mz_geo_load(const char *path, mz_error_t *err)
 {
     FILE *f = fopen(path, "rb");
@@ -243,11 +246,25 @@ mz_geo_t *mz_geo_load(const char *path, mz_error_t *err)
     json_error_t jerr;
     json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
     fclose(f);
+    return geo_from_json(root, &jerr, path, err);
+}
+
+mz_geo_t *mz_geo_load_mem(const char *name, const void *data, size_t size, mz_error_t *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(data, size, JSON_REJECT_DUPLICATES, &jerr);
+    return geo_from_json(root, &jerr, name, err);
+}
+
+/* The shapes of a parsed GeoJSON document (NULL root: the parse error in jerr); takes root. */
+static mz_geo_t *geo_from_json(json_t *root, const json_error_t *jerr, const char *path,
+                               mz_error_t *err)
+{
     if (!root) {
         char col[32];
-        snprintf(col, sizeof col, "%d", jerr.column);
-        mz_error_set(err, MZ_ERR_DATA, path, jerr.line, col, NULL, "%s: %s",
-                     mz_tr("kein gültiges JSON", "not valid JSON"), jerr.text);
+        snprintf(col, sizeof col, "%d", jerr->column);
+        mz_error_set(err, MZ_ERR_DATA, path, jerr->line, col, NULL, "%s: %s",
+                     mz_tr("kein gültiges JSON", "not valid JSON"), jerr->text);
         return NULL;
     }
     mz_geo_t *geo = calloc(1, sizeof *geo);

@@ -39,6 +39,9 @@ typedef struct mz_unit {
 
 /** Load a gazetteer CSV (columns of data/regions/gazetteer-ni.csv). */
 mz_gazetteer_t *mz_gazetteer_load(const char *path, mz_error_t *err);
+/** The same from memory (tests and fuzzing); `name` is used in messages. */
+mz_gazetteer_t *mz_gazetteer_load_mem(const char *name, const void *data, size_t size,
+                                      mz_error_t *err);
 void mz_gazetteer_destroy(mz_gazetteer_t *gz);
 
 size_t mz_gazetteer_count(const mz_gazetteer_t *gz);

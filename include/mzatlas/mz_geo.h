@@ -40,6 +40,8 @@ typedef struct mz_geo mz_geo_t;
 /** Load a GeoJSON FeatureCollection of Polygon/MultiPolygon features. Errors name the file,
  *  the feature index (as line) and the property or value at fault. */
 mz_geo_t *mz_geo_load(const char *path, mz_error_t *err);
+/** The same from memory (tests and fuzzing); `name` is used in messages. */
+mz_geo_t *mz_geo_load_mem(const char *name, const void *data, size_t size, mz_error_t *err);
 void mz_geo_destroy(mz_geo_t *geo);
 size_t mz_geo_count(const mz_geo_t *geo);
 const mz_shape_t *mz_geo_shape(const mz_geo_t *geo, size_t i);
