@@ -56,8 +56,9 @@ mz_status_t mz_write_run_json(mz_run_t *run, const char *const *outputs, size_t 
     json_object_set_new(root, "notes", notes);
     json_object_set_new(
         root, "options",
-        json_pack("{s:s, s:s, s:s, s:b}", "ages", ages, "regions", o->regions_path, "lang",
-                  mz_get_lang() == MZ_LANG_EN ? "en" : "de", "merge", o->merge));
+        json_pack("{s:s, s:s, s:s, s:b, s:b}", "ages", ages, "regions", o->regions_path, "lang",
+                  mz_get_lang() == MZ_LANG_EN ? "en" : "de", "merge", o->merge,
+                  "common_partition", o->common_partition));
     json_object_set_new(root, "rules",
                         json_pack("{s:f, s:f, s:s, s:I, s:f}", "min_count", r->min_count,
                                   "limited_below", r->limited_below, "rate_rule",
