@@ -329,7 +329,9 @@ bool mz_estimate_needs_action(const mz_estimate_t *e, const mz_rules_t *rules)
 
 mz_certainty_t mz_estimate_certainty(const mz_estimate_t *e, const mz_rules_t *rules)
 {
-    if (mz_symbol_withheld(e->p.symbol) || !isfinite(e->ci_low) || !isfinite(e->ci_high))
+    if (e->ind != MZ_IND_UNEMPLOYMENT_RATE || e->group != MZ_G_GAP ||
+        e->region->level != MZ_LEVEL_REGION || mz_symbol_withheld(e->p.symbol) ||
+        !isfinite(e->ci_low) || !isfinite(e->ci_high))
         return MZ_CERT_NONE;
     bool flagged = mz_estimate_needs_action(e, rules);
     if (flagged)

@@ -926,6 +926,18 @@ Test(gapflag, certainty)
     cr_expect_eq(mz_estimate_certainty(&e, &r), MZ_CERT_POSSIBLE);
     e.ci_high = 9.99;
     cr_expect_eq(mz_estimate_certainty(&e, &r), MZ_CERT_NONE);
+    /* certainty belongs to the unemployment gap of a planning region only */
+    e.ci_high = 12;
+    e.group = MZ_G_WITH;
+    cr_expect_eq(mz_estimate_certainty(&e, &r), MZ_CERT_NONE);
+    e.group = MZ_G_GAP;
+    e.ind = MZ_IND_EMPLOYMENT_RATE;
+    cr_expect_eq(mz_estimate_certainty(&e, &r), MZ_CERT_NONE);
+    e.ind = MZ_IND_UNEMPLOYMENT_RATE;
+    region.level = MZ_LEVEL_SCHICHT;
+    cr_expect_eq(mz_estimate_certainty(&e, &r), MZ_CERT_NONE);
+    region.level = MZ_LEVEL_REGION;
+    cr_expect_eq(mz_estimate_certainty(&e, &r), MZ_CERT_POSSIBLE);
     cr_expect_str_eq(mz_certainty_id(MZ_CERT_CERTAIN), "certain");
     cr_expect_str_eq(mz_certainty_id(MZ_CERT_PROBABLE), "probable");
     cr_expect_str_eq(mz_certainty_id(MZ_CERT_POSSIBLE), "possible");
