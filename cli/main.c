@@ -20,6 +20,8 @@ static const struct {
      "evaluate the synthetic 2007 sample, check the findings of the 2010 report"},
     {"synth", cmd_synth, "synthetische kalibrierte Stichprobe schreiben",
      "write a synthetic calibrated sample"},
+    {"audit", cmd_audit, "veröffentlichte Ausgaben auf Geheimhaltung prüfen",
+     "check published outputs for confidentiality"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
