@@ -1047,6 +1047,8 @@ struct mz_owners {
     int *unit_file;    /* [units] file of the unit's records, -1 none */
     int *so_file;      /* [strata] file of stratum-only records, -1 none */
     int *su_file;      /* [strata] file of Kreis records in the stratum: -1 none, -2 several */
+    int hannover_whole; /* file with 03241 as a whole, -1 none */
+    int hannover_split; /* file with 03241001/03241999, -1 none */
 };
 
 mz_owners_t *mz_owners_create(const mz_gazetteer_t *gz, mz_error_t *err)
@@ -1065,6 +1067,7 @@ mz_owners_t *mz_owners_create(const mz_gazetteer_t *gz, mz_error_t *err)
         o->unit_file[u] = -1;
     for (size_t s = 0; s < ns; s++)
         o->so_file[s] = o->su_file[s] = -1;
+    o->hannover_whole = o->hannover_split = -1;
     return o;
 nomem:
     mz_owners_destroy(o);
@@ -1126,6 +1129,24 @@ mz_status_t mz_owners_check(mz_owners_t *o, const mz_record_t *rec, mz_error_t *
                                       "%s holds records with only stratum %s, which may overlap "
                                       "this Kreis"),
                                 o->files[o->so_file[s]], mz_gazetteer_stratum_code(o->gz, (size_t)s));
+        /* Region Hannover whole in one file and split in another would count it twice */
+        if (unit->kind == MZ_KIND_REGION || unit->kind == MZ_KIND_TEILREGION) {
+            bool whole = unit->kind == MZ_KIND_REGION;
+            int other = whole ? o->hannover_split : o->hannover_whole;
+            if (other >= 0)
+                return mz_error_set(
+                    err, MZ_ERR_DATA, file, rec->line, "kreis", unit->ags,
+                    mz_tr("Region Hannover steht in %s %s; hier %s: nur eine Form ist erlaubt",
+                          "Region Hannover appears in %s %s; here %s: only one form is allowed"),
+                    o->files[other],
+                    whole ? mz_tr("geteilt (03241001/03241999)", "split (03241001/03241999)")
+                          : mz_tr("als Ganzes (03241)", "whole (03241)"),
+                    whole ? mz_tr("als Ganzes", "whole") : mz_tr("geteilt", "split"));
+            if (whole)
+                o->hannover_whole = cur;
+            else
+                o->hannover_split = cur;
+        }
         *uf = cur;
         o->su_file[s] = o->su_file[s] == -1 || o->su_file[s] == cur ? cur : -2;
         return MZ_OK;

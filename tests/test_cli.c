@@ -1031,3 +1031,29 @@ Test(cli, lang_switches_messages)
     result_free(&de);
     result_free(&en);
 }
+
+/* Region Hannover whole in one extract and split in another would be counted twice. */
+Test(cli, hannover_whole_and_split_across_files_is_refused)
+{
+    static const char *const hdr = "year,kreis,weight,age,mig,ilo,selfemp,sector\n";
+    char a[4096], b[4096], out[4096];
+    in_work("whole.csv", a, sizeof a);
+    in_work("split.csv", b, sizeof b);
+    in_work("out", out, sizeof out);
+    FILE *f = fopen(a, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "%s2007,03241,100,30,0,1,0,4\n", hdr);
+    fclose(f);
+    f = fopen(b, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "%s2007,03101,100,30,0,1,0,4\n2007,03241001,100,40,1,2,0,0\n", hdr);
+    fclose(f);
+    result_t r = RUN("run", "--outputs", "csv", "--out", out, a, b);
+    cr_expect_eq(r.code, 3, "exit %d", r.code);
+    char want[8400];
+    snprintf(want, sizeof want, "%s:3: Spalte 'kreis': Wert '03241001': Region Hannover steht in %s",
+             b, a);
+    cr_expect(strstr(r.err, want) != NULL, "stderr: %s", r.err);
+    cr_expect_not(exists(out));
+    result_free(&r);
+}
