@@ -1171,7 +1171,20 @@ static mz_status_t scan_xlsx(audit_ctx_t *cx, const char *path, const char *rel,
             entry[--el] = '\0';
         if (el < 4 || strcmp(entry + el - 4, ".xml") != 0)
             continue;   /* pictures, relationships of parts */
-        char *argv_part[] = {"unzip", "-p", (char *)path, entry, NULL};
+        /* unzip reads member names as patterns: put wildcard characters in brackets */
+        char pattern[1024];
+        size_t o = 0;
+        for (size_t k = 0; k < el && o + 4 < sizeof pattern; k++) {
+            if (entry[k] == '[' || entry[k] == '*' || entry[k] == '?') {
+                pattern[o++] = '[';
+                pattern[o++] = entry[k];
+                pattern[o++] = ']';
+            } else {
+                pattern[o++] = entry[k];
+            }
+        }
+        pattern[o] = '\0';
+        char *argv_part[] = {"unzip", "-p", (char *)path, pattern, NULL};
         size_t pl = 0;
         char *part = capture(argv_part, &pl);
         if (!part) {

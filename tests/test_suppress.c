@@ -313,3 +313,183 @@ Test(ptable, whole_number_systems_round_inwards)
     cr_assert_eq(mz_ptable_judge(t, (size_t)s, 0, 1), MZ_PROT_NARROW);
     mz_ptable_destroy(t);
 }
+
+/* ------------------------------------------------- the secondary suppression of a run */
+
+/* tests/fixtures/secrecy/secret-2007.csv (see make-secret.py there): no merging, no count
+ * rule (min-count 0), secrecy below 3 cases, so only the case rule withholds anything. */
+static const char *fixture_path(char *buf, size_t size)
+{
+    const char *fx = getenv("MZ_FIXTURES");
+    cr_assert_not_null(fx, "MZ_FIXTURES must be set");
+    snprintf(buf, size, "%s/secrecy/secret-2007.csv", fx);
+    return buf;
+}
+
+static mz_run_t *fixture_run(double protection)
+{
+    char path[4096];
+    fixture_path(path, sizeof path);
+    mz_run_options_t o;
+    mz_run_options_init(&o);
+    o.merge = false;
+    o.rules.min_count = 0;
+    o.rules.limited_below = 0;
+    o.rules.min_cases = 3;
+    o.protection = protection;
+    mz_error_t err;
+    mz_run_t *run = mz_run_create(&o, &err);
+    cr_assert_not_null(run, "%s", err.message);
+    cr_assert_eq(mz_run_add_extract(run, path, &err), MZ_OK, "%s", err.message);
+    cr_assert_eq(mz_run_compute(run, &err), MZ_OK, "%s", err.message);
+    return run;
+}
+
+static const mz_estimate_t *row(mz_run_t *run, mz_indicator_t ind, mz_level_t level,
+                                const char *code, mz_group_t g)
+{
+    const mz_estimate_t *e = mz_results_find(mz_run_results(run), ind, level, code, g);
+    cr_assert_not_null(e, "row %s/%s/%s missing", mz_indicator_id(ind), code, mz_group_id(g));
+    return e;
+}
+
+static bool pub(const mz_estimate_t *e) { return !mz_symbol_withheld(e->p.symbol); }
+
+static const char *const ra01[] = {"03101", "03102", "03103", "03151"};
+static const char *const ra02[] = {"03152", "03153"};
+
+/* The simple ways back to a secret rate of group `with` in region code (stratum members
+ * given) must all be blocked in the published table: all - without, and stratum - the other
+ * regions, each of those again by all - without. */
+static void assert_blocked(mz_run_t *run, mz_indicator_t ind, const char *code,
+                           const char *stratum, const char *const *members, size_t nmembers)
+{
+    cr_assert(!pub(row(run, ind, MZ_LEVEL_REGION, code, MZ_G_WITH)));
+    cr_assert(!pub(row(run, ind, MZ_LEVEL_REGION, code, MZ_G_GAP)), "gap follows its rates");
+    cr_assert(!(pub(row(run, ind, MZ_LEVEL_REGION, code, MZ_G_ALL)) &&
+                pub(row(run, ind, MZ_LEVEL_REGION, code, MZ_G_WITHOUT))),
+              "%s %s: with = all - without", mz_indicator_id(ind), code);
+    if (!pub(row(run, ind, MZ_LEVEL_SCHICHT, stratum, MZ_G_WITH)))
+        return;
+    size_t hidden = 0;
+    for (size_t i = 0; i < nmembers; i++) {
+        if (strcmp(members[i], code) == 0)
+            continue;
+        if (!pub(row(run, ind, MZ_LEVEL_REGION, members[i], MZ_G_WITH))) {
+            hidden++;
+            cr_assert(!(pub(row(run, ind, MZ_LEVEL_REGION, members[i], MZ_G_ALL)) &&
+                        pub(row(run, ind, MZ_LEVEL_REGION, members[i], MZ_G_WITHOUT))),
+                      "complement %s recomputable, and with it the secret", members[i]);
+        }
+    }
+    cr_assert_gt(hidden, 0, "%s %s: with = stratum - other regions", mz_indicator_id(ind), code);
+}
+
+Test(suppress, fixture_secret_cells_get_complements)
+{
+    mz_run_t *run = fixture_run(MZ_PROTECTION_DEFAULT);
+    const mz_suppress_info_t *si = mz_run_suppress_info(run);
+    /* unemployment with MH in 03101, self-employment with MH in 03153, agriculture in 03102 */
+    cr_assert_eq(si->primary, 3);
+    cr_assert_eq(si->unprotected, 0);
+    cr_assert(!si->relaxed, "records always fit the person model");
+    cr_assert_eq(row(run, MZ_IND_UNEMPLOYMENT_RATE, MZ_LEVEL_REGION, "03101", MZ_G_WITH)->p.symbol,
+                 MZ_SYM_SECRET);
+    cr_assert_eq(row(run, MZ_IND_SELF_EMPLOYMENT_SHARE, MZ_LEVEL_REGION, "03153", MZ_G_WITH)
+                     ->p.symbol,
+                 MZ_SYM_SECRET);
+    assert_blocked(run, MZ_IND_UNEMPLOYMENT_RATE, "03101", "RA_01", ra01, 4);
+    assert_blocked(run, MZ_IND_SELF_EMPLOYMENT_SHARE, "03153", "RA_02", ra02, 2);
+    /* every table here is a rectangle (regions × with/without) with margins: a secret needs at
+     * least three complements, and three suffice (one 2 × 2 cycle) */
+    cr_assert_eq(si->secondary, 3 * si->primary, "secondary %zu", si->secondary);
+    /* complements are secret too, never "/": every withheld row here is "." */
+    mz_results_t *res = mz_run_results(run);
+    size_t dots = 0;
+    for (size_t i = 0; i < mz_results_count(res); i++) {
+        const mz_estimate_t *e = mz_results_at(res, i);
+        cr_assert_neq(e->p.symbol, MZ_SYM_WITHHELD, "%s %s %s", mz_indicator_id(e->ind),
+                      e->region->code, mz_group_id(e->group));
+        dots += e->p.symbol == MZ_SYM_SECRET;
+    }
+    cr_assert_eq(dots, si->primary + si->secondary + si->gaps + 2 /* primary gaps */);
+    mz_run_destroy(run);
+}
+
+Test(suppress, fixture_identity_between_indicators_is_blocked)
+{
+    /* agriculture with MH in 03102 rests on 2 cases. The employed with MH (denominator of the
+     * self-employment share) are the sum of the four sectors, so agriculture = employed -
+     * production - trade - services: withholding agriculture rows alone cannot protect it */
+    mz_run_t *run = fixture_run(MZ_PROTECTION_DEFAULT);
+    cr_assert_eq(row(run, MZ_IND_SECTOR_AGRICULTURE, MZ_LEVEL_REGION, "03102", MZ_G_ALL)->p.symbol,
+                 MZ_SYM_SECRET);
+    bool all_published =
+        pub(row(run, MZ_IND_SELF_EMPLOYMENT_SHARE, MZ_LEVEL_REGION, "03102", MZ_G_WITH)) &&
+        pub(row(run, MZ_IND_SECTOR_PRODUCTION, MZ_LEVEL_REGION, "03102", MZ_G_ALL)) &&
+        pub(row(run, MZ_IND_SECTOR_TRADE, MZ_LEVEL_REGION, "03102", MZ_G_ALL)) &&
+        pub(row(run, MZ_IND_SECTOR_SERVICES, MZ_LEVEL_REGION, "03102", MZ_G_ALL));
+    cr_assert(!all_published, "employed - three sectors gives the secret");
+    /* and the stratum: another region of RA_01 withheld in agriculture */
+    size_t hidden = 0;
+    for (size_t i = 0; i < 4; i++)
+        if (strcmp(ra01[i], "03102") != 0)
+            hidden += !pub(row(run, MZ_IND_SECTOR_AGRICULTURE, MZ_LEVEL_REGION, ra01[i], MZ_G_ALL));
+    cr_assert_gt(hidden, 0);
+    mz_run_destroy(run);
+}
+
+Test(suppress, larger_protection_needs_larger_complements)
+{
+    /* ±50 % of a few hundred persons is met by any neighbouring cell; ±30 times the value is
+     * more than a single small cell offers, so more or larger rows are withheld */
+    mz_run_t *small = fixture_run(0.5);
+    mz_run_t *large = fixture_run(30.0);
+    const mz_suppress_info_t *a = mz_run_suppress_info(small), *b = mz_run_suppress_info(large);
+    cr_assert_eq(b->unprotected, 0);
+    double cost_a = 0, cost_b = 0;
+    mz_results_t *ra = mz_run_results(small), *rb = mz_run_results(large);
+    for (size_t i = 0; i < mz_results_count(ra); i++) {
+        const mz_estimate_t *e = mz_results_at(ra, i), *f = mz_results_at(rb, i);
+        if (e->group != MZ_G_GAP && e->p.symbol == MZ_SYM_SECRET)
+            cost_a += e->p.denominator;
+        if (f->group != MZ_G_GAP && f->p.symbol == MZ_SYM_SECRET)
+            cost_b += f->p.denominator;
+    }
+    cr_assert_gt(cost_b, cost_a, "withheld persons: %g vs %g (rows %zu vs %zu)", cost_b, cost_a,
+                 b->secondary, a->secondary);
+    mz_run_destroy(small);
+    mz_run_destroy(large);
+}
+
+Test(suppress, no_secret_no_change)
+{
+    /* with min-cases 1 nothing is secret: not a single row changes */
+    char path[4096];
+    fixture_path(path, sizeof path);
+    mz_run_options_t o;
+    mz_run_options_init(&o);
+    o.merge = false;
+    o.rules.min_cases = 1;
+    mz_error_t err;
+    mz_run_t *run = mz_run_create(&o, &err);
+    cr_assert_eq(mz_run_add_extract(run, path, &err), MZ_OK);
+    cr_assert_eq(mz_run_compute(run, &err), MZ_OK);
+    const mz_suppress_info_t *si = mz_run_suppress_info(run);
+    cr_assert_eq(si->primary, 0);
+    cr_assert_eq(si->secondary, 0);
+    cr_assert_eq(si->solves, 0);
+    mz_results_t *res = mz_run_results(run);
+    for (size_t i = 0; i < mz_results_count(res); i++)
+        cr_assert_neq(mz_results_at(res, i)->p.symbol, MZ_SYM_SECRET);
+    mz_run_destroy(run);
+}
+
+Test(suppress, bad_protection_is_a_usage_error)
+{
+    mz_run_t *run = fixture_run(0.5);
+    mz_error_t err;
+    cr_assert_eq(mz_suppress_apply(mz_run_results(run), -1.0, NULL, &err), MZ_ERR_USAGE);
+    cr_assert_eq(mz_suppress_apply(mz_run_results(run), NAN, NULL, &err), MZ_ERR_USAGE);
+    mz_run_destroy(run);
+}
