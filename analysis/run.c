@@ -108,6 +108,11 @@ mz_run_t *mz_run_create(const mz_run_options_t *opt, mz_error_t *err)
     run->gz = mz_gazetteer_load(run->regions_path, err);
     if (!run->gz)
         goto fail;
+    /* names that changed over time belong to the bundled gazetteer */
+    if (!opt->regions_path &&
+        mz_gazetteer_load_renames(run->gz, mz_data_path("regions/renames.csv", path, sizeof path),
+                                  err) != MZ_OK)
+        goto fail;
     run->nw = mz_networks_load(mz_data_path("networks/networks-ni-2010.csv", path, sizeof path),
                                mz_data_path("regions/kreise-ni.csv", path2, sizeof path2), err);
     if (!run->nw)
@@ -334,6 +339,7 @@ mz_status_t mz_run_compute(mz_run_t *run, mz_error_t *err)
         if (st != MZ_OK)
             return st;
     }
+    mz_gazetteer_set_year(run->gz, run->year);
     double t0 = mz_now();
     mz_results_destroy(run->results);
     run->results = NULL;

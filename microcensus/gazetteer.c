@@ -8,9 +8,18 @@
 #include "csv.h"
 #include "util.h"
 
+typedef struct rename {
+    size_t unit;
+    int from_year;
+    char *name, *short_name;
+} rename_t;
+
 struct mz_gazetteer {
     mz_unit_t *units;
     size_t count;
+    const char **own_name, **own_short; /* the gazetteer's names, restored by set_year */
+    rename_t *renames;
+    size_t nrenames;
     char **strata;       /* codes */
     char **strata_names;
     size_t nstrata;
@@ -210,6 +219,12 @@ void mz_gazetteer_destroy(mz_gazetteer_t *gz)
 {
     if (!gz)
         return;
+    /* the units own their original names; renames are freed below */
+    if (gz->own_name)
+        for (size_t i = 0; i < gz->count; i++) {
+            gz->units[i].name = gz->own_name[i];
+            gz->units[i].short_name = gz->own_short[i];
+        }
     for (size_t i = 0; i < gz->count; i++) {
         mz_unit_t *u = &gz->units[i];
         free((char *)u->ags);
@@ -219,6 +234,13 @@ void mz_gazetteer_destroy(mz_gazetteer_t *gz)
         free((char *)u->schicht);
         free((char *)u->schicht_name);
     }
+    for (size_t i = 0; i < gz->nrenames; i++) {
+        free(gz->renames[i].name);
+        free(gz->renames[i].short_name);
+    }
+    free(gz->renames);
+    free(gz->own_name);
+    free(gz->own_short);
     free(gz->units);
     free(gz->strata);
     free(gz->strata_names);
@@ -260,4 +282,99 @@ int mz_gazetteer_find_stratum(const mz_gazetteer_t *gz, const char *code)
 int mz_gazetteer_unit_stratum(const mz_gazetteer_t *gz, size_t unit)
 {
     return gz->unit_stratum[unit];
+}
+
+mz_status_t mz_gazetteer_load_renames(mz_gazetteer_t *gz, const char *path, mz_error_t *err)
+{
+    static const char *const cols[] = {"ags", "from_year", "name", "short_name"};
+    int idx[4];
+    int rc;
+    mz_csv_t *csv = mz_csv_open(path, ',', err);
+    if (!csv)
+        return err ? err->status : MZ_ERR_IO;
+    rc = mz_csv_next(csv, err);
+    if (rc <= 0) {
+        if (rc == 0)
+            mz_error_set(err, MZ_ERR_DATA, path, 1, NULL, NULL, "%s",
+                         mz_tr("leere Datei", "empty file"));
+        goto fail;
+    }
+    for (size_t k = 0; k < 4; k++) {
+        idx[k] = -1;
+        for (size_t i = 0; i < mz_csv_nfields(csv); i++)
+            if (strcmp(mz_csv_field(csv, i), cols[k]) == 0)
+                idx[k] = (int)i;
+        if (idx[k] < 0) {
+            mz_error_set(err, MZ_ERR_DATA, path, 1, cols[k], "", "%s",
+                         mz_tr("Spalte fehlt", "column missing"));
+            goto fail;
+        }
+    }
+    if (!gz->own_name) {
+        gz->own_name = malloc(gz->count * sizeof *gz->own_name);
+        gz->own_short = malloc(gz->count * sizeof *gz->own_short);
+        if (!gz->own_name || !gz->own_short)
+            goto nomem;
+        for (size_t i = 0; i < gz->count; i++) {
+            gz->own_name[i] = gz->units[i].name;
+            gz->own_short[i] = gz->units[i].short_name;
+        }
+    }
+    while ((rc = mz_csv_next(csv, err)) == 1) {
+        long line = mz_csv_line(csv), year;
+        const char *ags = mz_csv_field(csv, (size_t)idx[0]);
+        const char *sy = mz_csv_field(csv, (size_t)idx[1]);
+        int u = mz_gazetteer_find(gz, ags);
+        if (u < 0) {
+            mz_error_set(err, MZ_ERR_DATA, path, line, "ags", ags, "%s",
+                         mz_tr("Schlüssel fehlt im Gemeindeverzeichnis",
+                               "key not in the gazetteer"));
+            goto fail;
+        }
+        if (!mz_parse_long(sy, &year) || year < 1900 || year > 2200) {
+            mz_error_set(err, MZ_ERR_DATA, path, line, "from_year", sy, "%s",
+                         mz_tr("erwartet ein Jahr", "expected a year"));
+            goto fail;
+        }
+        rename_t *nr = realloc(gz->renames, (gz->nrenames + 1) * sizeof *nr);
+        if (!nr)
+            goto nomem;
+        gz->renames = nr;
+        rename_t *r = &gz->renames[gz->nrenames];
+        r->unit = (size_t)u;
+        r->from_year = (int)year;
+        r->name = mz_strdup(mz_csv_field(csv, (size_t)idx[2]));
+        r->short_name = mz_strdup(mz_csv_field(csv, (size_t)idx[3]));
+        gz->nrenames++;
+        if (!r->name || !r->short_name)
+            goto nomem;
+    }
+    if (rc < 0)
+        goto fail;
+    mz_csv_close(csv);
+    return MZ_OK;
+nomem:
+    mz_error_set(err, MZ_ERR_NOMEM, path, 0, NULL, NULL, "%s", mz_strerror(MZ_ERR_NOMEM));
+fail:
+    mz_csv_close(csv);
+    return err ? err->status : MZ_ERR_DATA;
+}
+
+void mz_gazetteer_set_year(mz_gazetteer_t *gz, int year)
+{
+    if (!gz->own_name)
+        return;
+    for (size_t i = 0; i < gz->count; i++) {
+        int best = -1;
+        gz->units[i].name = gz->own_name[i];
+        gz->units[i].short_name = gz->own_short[i];
+        for (size_t k = 0; k < gz->nrenames; k++) {
+            const rename_t *r = &gz->renames[k];
+            if (r->unit == i && r->from_year <= year && r->from_year > best) {
+                best = r->from_year;
+                gz->units[i].name = r->name;
+                gz->units[i].short_name = r->short_name;
+            }
+        }
+    }
 }

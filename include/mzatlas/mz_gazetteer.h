@@ -51,6 +51,13 @@ int mz_gazetteer_find(const mz_gazetteer_t *gz, const char *ags);
 /** Whether the unit exists in survey year `year` (valid_from <= year < valid_to). */
 bool mz_unit_valid_in(const mz_unit_t *unit, int year);
 
+/** Load renames (CSV columns ags, from_year, name, short_name): a unit keeps its key but is
+ *  named differently from a survey year on (03358 Soltau-Fallingbostel → Heidekreis, 2011). */
+mz_status_t mz_gazetteer_load_renames(mz_gazetteer_t *gz, const char *path, mz_error_t *err);
+/** Use the names valid in survey year `year` (the latest rename with from_year <= year, else the
+ *  gazetteer's own name). */
+void mz_gazetteer_set_year(mz_gazetteer_t *gz, int year);
+
 /** Strata: distinct single stratum codes (RA_01 …), sorted. The composite "RA_03+RA_04" of the
  *  whole Region Hannover is a stratum too, listed after the single codes. */
 size_t mz_gazetteer_strata_count(const mz_gazetteer_t *gz);
