@@ -3,8 +3,10 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "mz_version.h"
+#include "mzatlas/mz_charts.h"
 
 static const char *rate_rule_id(mz_rate_rule_t r) { return r == MZ_RATE_BASE ? "base" : "both"; }
 
@@ -60,10 +62,33 @@ mz_status_t mz_write_run_json(mz_run_t *run, const char *const *outputs, size_t 
                   mz_get_lang() == MZ_LANG_EN ? "en" : "de", "merge", o->merge,
                   "common_partition", o->common_partition));
     json_object_set_new(root, "rules",
-                        json_pack("{s:f, s:f, s:s, s:I, s:f}", "min_count", r->min_count,
+                        json_pack("{s:f, s:f, s:s, s:I, s:f, s:f}", "min_count", r->min_count,
                                   "limited_below", r->limited_below, "rate_rule",
                                   rate_rule_id(r->rate_rule), "min_cases",
-                                  (json_int_t)r->min_cases, "gap_flag", r->gap_flag));
+                                  (json_int_t)r->min_cases, "gap_flag", r->gap_flag,
+                                  "protection", o->protection));
+    const mz_suppress_info_t *si = mz_run_suppress_info(run);
+    if (si)
+        json_object_set_new(
+            root, "suppression",
+            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "primary", (json_int_t)si->primary,
+                      "secondary", (json_int_t)si->secondary, "gaps", (json_int_t)si->gaps,
+                      "protected_values", (json_int_t)si->targets, "unprotected",
+                      (json_int_t)si->unprotected, "linear_programs", (json_int_t)si->solves,
+                      "relaxed_model", si->relaxed));
+    {
+        char formats[32] = "";
+        if (o->formats & MZ_FMT_PNG)
+            strcat(formats, "png,");
+        if (o->formats & MZ_FMT_SVG)
+            strcat(formats, "svg,");
+        if (o->formats & MZ_FMT_PDF)
+            strcat(formats, "pdf,");
+        if (formats[0])
+            formats[strlen(formats) - 1] = '\0';
+        json_object_set_new(json_object_get(root, "options"), "formats", json_string(formats));
+        json_object_set_new(json_object_get(root, "options"), "dpi", json_real(o->dpi));
+    }
     const mz_variance_info_t *vi = mz_run_variance_info(run);
     const mz_variance_options_t *vo = &o->variance;
     json_t *variance = json_pack(
