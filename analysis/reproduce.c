@@ -919,24 +919,28 @@ mz_status_t mz_demo_run(const mz_demo_options_t *opt, mz_demo_result_t *res, mz_
     for (size_t i = 0; i < mz_results_count(results); i++)
         res->flagged +=
             mz_estimate_needs_action(mz_results_at(results, i), mz_results_rules(results));
-    st = mz_run_write(run, out, err);
-    if (st != MZ_OK)
-        goto done;
-
-    char path[4096];
-    snprintf(path, sizeof path, "%.*s/reproduction.csv", (int)n, out);
+    /* reproduction.csv and the generated sample go into the output directory in the same
+     * atomic step as the other outputs */
+    char path[4096], rel[64];
+    snprintf(path, sizeof path, "%.*s.reproduction-%ld.csv", (int)n, out, (long)getpid());
     st = mz_reproduction_write(res->reproduction, path, err);
+    if (st == MZ_OK)
+        st = mz_run_adopt_file(run, path, "reproduction.csv", err);
+    if (st != MZ_OK) {
+        unlink(path);
+        goto done;
+    }
+    snprintf(rel, sizeof rel, "synthetic-%d.csv", res->year);
+    if (tmp_sample && (st = mz_run_adopt_file(run, tmp_sample, rel, err)) != MZ_OK) {
+        unlink(path);
+        goto done;
+    }
+    st = mz_run_write(run, out, err);
+    unlink(path); /* gone already when the write succeeded */
     if (st != MZ_OK)
         goto done;
     if (tmp_sample) {
-        snprintf(path, sizeof path, "%.*s/synthetic-%d.csv", (int)n, out, res->year);
-        if (rename(tmp_sample, path) != 0) {
-            st = mz_error_set(err, MZ_ERR_IO, path, 0, NULL, NULL, "%s: %s",
-                              mz_tr("kann nicht an seinen Platz gebracht werden",
-                                    "cannot be moved into place"),
-                              strerror(errno));
-            goto done;
-        }
+        snprintf(path, sizeof path, "%.*s/%s", (int)n, out, rel);
         free(tmp_sample);
         tmp_sample = NULL;
         res->sample = mz_strdup(path);

@@ -1,6 +1,7 @@
 /* run.c — the whole job: extracts → cells → partitions → estimates → outputs. */
 #include "mzatlas/mz_run.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,8 @@ struct mz_run {
     bool tables_applied;
     char **notes;             /* what the user should know (not errors) */
     size_t nnotes;
+    char **adopt_src, **adopt_rel; /* files moved into the output directory on write */
+    size_t nadopt;
 };
 
 void mz_run_options_init(mz_run_options_t *opt)
@@ -155,6 +158,12 @@ void mz_run_destroy(mz_run_t *run)
     free(run->inputs);
     free(run->regions_path);
     free(run->command_line);
+    for (size_t i = 0; i < run->nadopt; i++) {
+        free(run->adopt_src[i]);
+        free(run->adopt_rel[i]);
+    }
+    free(run->adopt_src);
+    free(run->adopt_rel);
     free(run);
 }
 
@@ -446,6 +455,43 @@ static mz_status_t write_maps(mz_run_t *run, mz_outdir_t *od, mz_error_t *err)
     return st;
 }
 
+mz_status_t mz_run_adopt_file(mz_run_t *run, const char *src, const char *rel, mz_error_t *err)
+{
+    char **ns = realloc(run->adopt_src, (run->nadopt + 1) * sizeof *ns);
+    if (ns)
+        run->adopt_src = ns;
+    char **nr = realloc(run->adopt_rel, (run->nadopt + 1) * sizeof *nr);
+    if (nr)
+        run->adopt_rel = nr;
+    char *a = ns && nr ? mz_strdup(src) : NULL, *b = a ? mz_strdup(rel) : NULL;
+    if (!b) {
+        free(a);
+        return mz_error_set(err, MZ_ERR_NOMEM, NULL, 0, NULL, NULL, "%s",
+                            mz_strerror(MZ_ERR_NOMEM));
+    }
+    run->adopt_src[run->nadopt] = a;
+    run->adopt_rel[run->nadopt] = b;
+    run->nadopt++;
+    return MZ_OK;
+}
+
+/* Inputs that will be adopted into dir are recorded at their final place. */
+static mz_status_t relocate_adopted_inputs(mz_run_t *run, const char *dir, mz_error_t *err)
+{
+    for (size_t k = 0; k < run->nadopt; k++)
+        for (size_t i = 0; i < run->ninputs; i++) {
+            if (strcmp(run->inputs[i].path, run->adopt_src[k]) != 0)
+                continue;
+            mz_str_t b = {0};
+            if (!mz_str_appendf(&b, "%s/%s", dir, run->adopt_rel[k]))
+                return mz_error_set(err, MZ_ERR_NOMEM, NULL, 0, NULL, NULL, "%s",
+                                    mz_strerror(MZ_ERR_NOMEM));
+            free(run->inputs[i].path);
+            run->inputs[i].path = mz_str_take(&b);
+        }
+    return MZ_OK;
+}
+
 mz_status_t mz_run_write(mz_run_t *run, const char *dir, mz_error_t *err)
 {
     if (!run->results)
@@ -454,10 +500,10 @@ mz_status_t mz_run_write(mz_run_t *run, const char *dir, mz_error_t *err)
     mz_outdir_t *od = mz_outdir_begin(dir, err);
     if (!od)
         return err ? err->status : MZ_ERR_IO;
-    const char *written[16];
+    const char *written[16 + 8];
     size_t nw = 0;
-    mz_status_t st = MZ_OK;
-    if (run->opt.outputs & MZ_OUT_CSV) {
+    mz_status_t st = relocate_adopted_inputs(run, dir, err);
+    if (st == MZ_OK && (run->opt.outputs & MZ_OUT_CSV)) {
         static const struct {
             const char *name;
             table_writer_t fn;
@@ -478,6 +524,16 @@ mz_status_t mz_run_write(mz_run_t *run, const char *dir, mz_error_t *err)
         char path[4096];
         st = mz_write_xlsx(run, mz_outdir_file(od, "mzatlas.xlsx", path, sizeof path), err);
         written[nw++] = "mzatlas.xlsx";
+    }
+    for (size_t k = 0; k < run->nadopt && k < 8 && st == MZ_OK; k++) {
+        char path[4096];
+        mz_outdir_file(od, run->adopt_rel[k], path, sizeof path);
+        if (rename(run->adopt_src[k], path) != 0)
+            st = mz_error_set(err, MZ_ERR_IO, run->adopt_src[k], 0, NULL, NULL, "%s: %s",
+                              mz_tr("kann nicht ins Ausgabeverzeichnis gebracht werden",
+                                    "cannot be moved into the output directory"),
+                              strerror(errno));
+        written[nw++] = run->adopt_rel[k];
     }
     run->t.outputs = mz_now() - t0;
     if (st == MZ_OK) {

@@ -78,6 +78,10 @@ void mz_run_destroy(mz_run_t *run);
 mz_status_t mz_run_add_extract(mz_run_t *run, const char *path, mz_error_t *err);
 /** Partitions, estimates and rules. Call once after all inputs were added. */
 mz_status_t mz_run_compute(mz_run_t *run, mz_error_t *err);
+/** Move the file src into the output directory as rel when the outputs are written, in the
+ *  same atomic step (e.g. the demo's generated sample). An input read from src is recorded in
+ *  run.json and the workbook at its final place. At most 8 files. */
+mz_status_t mz_run_adopt_file(mz_run_t *run, const char *src, const char *rel, mz_error_t *err);
 /** Write the chosen outputs atomically into dir (replaced only when complete). */
 mz_status_t mz_run_write(mz_run_t *run, const char *dir, mz_error_t *err);
 
