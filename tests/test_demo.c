@@ -142,6 +142,12 @@ Test(demo, every_finding_is_reproduced)
     snprintf(p, sizeof p, "%s/run.json", out);
     char *json = slurp(p);
     cr_assert_not_null(strstr(json, "\"synthetic\": true"));
+    /* recorded at its final place, so two demo runs into the same folder describe the same
+     * inputs (no temporary names in run.json or the workbook) */
+    char want[600];
+    snprintf(want, sizeof want, "\"path\": \"%s/synthetic-2007.csv\"", out);
+    cr_assert_not_null(strstr(json, want), "run.json: %s", json);
+    cr_assert_not_null(strstr(json, "\"reproduction.csv\""));
     free(json);
     mz_demo_result_finish(&res);
 }
