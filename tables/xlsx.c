@@ -12,17 +12,21 @@
  * The layout is described in docs/workbook.md. */
 #include "mzatlas/mz_xlsx.h"
 
+
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
 #include <xlsxwriter.h>
 
 #include "../microcensus/util.h"
 #include "mz_version.h"
 #include "mzatlas/mz_output.h"
+
+static pthread_mutex_t close_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---------------------------------------------------------------------------------------------
  * Sheets and the report figures they show */
@@ -1776,7 +1780,11 @@ mz_status_t mz_write_xlsx(mz_run_t *run, const char *path, mz_error_t *err)
     if (failed(&x))
         goto fail;
 
+    /* libxlsxwriter formats the document dates with gmtime(), which is not thread-safe:
+     * batch runs write several workbooks at once */
+    pthread_mutex_lock(&close_lock);
     lxw_error e = workbook_close(x.wb);
+    pthread_mutex_unlock(&close_lock);
     x.wb = NULL;
     free_maps(&x);
     if (e != LXW_NO_ERROR) {
