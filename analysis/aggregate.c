@@ -8,6 +8,30 @@
 
 #include "../microcensus/util.h"
 
+_Static_assert(MZ_NMEAS == 10, "mz_row_add_masked adds rows of 10 measures");
+
+/* The per-PSU parts. A survey has hundreds of thousands of PSUs, and a part of 20 persons has a
+ * value for only about 12 of its 20 (group, measure) sums, so parts keep their sums sparse: bit
+ * k = g * MZ_NMEAS + m of `mask` is set when the part has a value for group g, measure m, and the
+ * values of the set bits follow one another, in bit order, in a block of vals at `off` (blocks
+ * hold an even number of values; a block that becomes too small is freed for reuse and the part
+ * moves). The parts receiving records are open: dense copies in a small direct-mapped cache
+ * (records of a PSU usually come one after another). The sums are the same as with dense parts:
+ * the same additions in the same order, only stored elsewhere. */
+typedef struct part_rec {
+    uint32_t psu;
+    int32_t unit, stratum;
+    uint32_t mask;
+    uint32_t off;
+} part_rec_t;
+
+#define OPEN_SLOTS 256u
+
+typedef struct open_part {
+    uint32_t id;            /* part index + 1; 0: the slot is free */
+    mz_psu_part_t p;
+} open_part_t;
+
 struct mz_cells {
     const mz_gazetteer_t *gz;
     mz_age_band_t band;
@@ -29,12 +53,26 @@ struct mz_cells {
     mz_strmap_t dstrata;    /* design stratum id → index */
     mz_strmap_t psus;       /* "stratum\x1fpsu" → psu index */
     uint32_t *psu_dstratum;
+    uint32_t *psu_part;     /* [psu] its most recent part; the parts of a PSU are chained */
     size_t psu_cap;
-    mz_strmap_t partkeys;   /* (psu, unit) bytes → part index */
-    mz_psu_part_t *parts;
+    part_rec_t *parts;      /* the per-PSU parts, their sums sparse in vals */
+    uint32_t *part_next;    /* [part] the PSU's previous part, NO_PART at the end */
     size_t nparts, parts_cap;
+    double *vals;
+    size_t nvals, vals_cap;
+    uint32_t free_block[MZ_NGRP * MZ_NMEAS / 2 + 1]; /* [size / 2] freed blocks, NO_PART: none */
+    open_part_t *open;      /* [OPEN_SLOTS] parts being added to, dense */
+    bool finished;          /* mz_cells_finish: the lookups are gone */
+    size_t npsu, nds;       /* counts kept by mz_cells_finish */
+    mz_psu_part_t scratch;  /* mz_cells_psu_part */
+    /* the previous record's part: records of a PSU usually come one after another */
     long last_part;
+    int32_t last_slot;
+    size_t last_sl;
+    char last_key[512];     /* design stratum, NUL, psu, NUL */
 };
+
+#define NO_PART UINT32_MAX
 
 const char *mz_measure_id(mz_measure_t m)
 {
@@ -98,9 +136,10 @@ mz_cells_t *mz_cells_create(const mz_gazetteer_t *gz, mz_age_band_t band, mz_err
         goto nomem;
     c->design_all = true;
     c->last_part = -1;
+    for (size_t i = 0; i < sizeof c->free_block / sizeof c->free_block[0]; i++)
+        c->free_block[i] = NO_PART;
     mz_strmap_init(&c->dstrata);
     mz_strmap_init(&c->psus);
-    mz_strmap_init(&c->partkeys);
     c->dirty = true;
     return c;
 nomem:
@@ -121,9 +160,12 @@ void mz_cells_destroy(mz_cells_t *c)
     free(c->stratum_present);
     mz_strmap_finish(&c->dstrata);
     mz_strmap_finish(&c->psus);
-    mz_strmap_finish(&c->partkeys);
     free(c->psu_dstratum);
+    free(c->psu_part);
     free(c->parts);
+    free(c->part_next);
+    free(c->vals);
+    free(c->open);
     free(c);
 }
 
@@ -149,14 +191,120 @@ static uint32_t record_measures(const mz_record_t *r, mz_age_band_t band)
     return m;
 }
 
+static unsigned popcount32(uint32_t x)
+{
+    unsigned n = 0;
+    for (; x; x &= x - 1)
+        n++;
+    return n;
+}
+
+/* Values in a block of a part with this mask (even, so that blocks come in few sizes). */
+static size_t block_size(uint32_t mask) { return (popcount32(mask) + 1u) & ~1u; }
+
+/* The part's sums into a dense part. */
+static void part_expand(const mz_cells_t *c, size_t id, mz_psu_part_t *out)
+{
+    const part_rec_t *r = &c->parts[id];
+    out->psu = r->psu;
+    out->unit = r->unit;
+    out->stratum = r->stratum;
+    double *w = &out->w[0][0];
+    const double *v = c->vals + r->off;
+    memset(out->w, 0, sizeof out->w);
+    for (uint32_t m = r->mask; m; m &= m - 1)
+        w[__builtin_ctz(m)] = *v++;
+}
+
+/* A block of n values: a freed one of that size, or new at the end. UINT32_MAX: no memory. */
+static uint32_t block_alloc(mz_cells_t *c, size_t n)
+{
+    uint32_t *fl = &c->free_block[n / 2];
+    if (*fl != NO_PART) {
+        uint32_t b = *fl;
+        uint64_t next;
+        memcpy(&next, &c->vals[b], sizeof next); /* a freed block holds the next one's index */
+        *fl = (uint32_t)next;
+        return b;
+    }
+    if (c->nvals + n > UINT32_MAX - 1)
+        return UINT32_MAX;
+    if (c->nvals + n > c->vals_cap) {
+        size_t nc = c->vals_cap ? c->vals_cap * 2 : 1u << 14;
+        double *nv = realloc(c->vals, nc * sizeof *nv);
+        if (!nv)
+            return UINT32_MAX;
+        c->vals = nv;
+        c->vals_cap = nc;
+    }
+    c->nvals += n;
+    return (uint32_t)(c->nvals - n);
+}
+
+static void block_free(mz_cells_t *c, uint32_t b, size_t n)
+{
+    if (n == 0)
+        return;
+    uint64_t next = c->free_block[n / 2];
+    memcpy(&c->vals[b], &next, sizeof next);
+    c->free_block[n / 2] = b;
+}
+
+/* Store an open part back into its sparse form and free the slot. */
+static bool part_close(mz_cells_t *c, open_part_t *o)
+{
+    const size_t id = o->id - 1;
+    part_rec_t *r = &c->parts[id];
+    const double *w = &o->p.w[0][0];
+    uint32_t mask = 0;
+    for (int k = 0; k < MZ_NGRP * MZ_NMEAS; k++)
+        mask |= (uint32_t)(w[k] != 0.0) << k; /* sums of weights > 0: zero until added to */
+    mask |= r->mask;
+    if (block_size(mask) != block_size(r->mask)) {
+        uint32_t b = block_alloc(c, block_size(mask));
+        if (b == UINT32_MAX)
+            return false;
+        block_free(c, r->off, block_size(r->mask));
+        r->off = b;
+    }
+    r->mask = mask;
+    double *v = c->vals + r->off;
+    for (int k = 0; k < MZ_NGRP * MZ_NMEAS; k++)
+        if ((mask >> k) & 1u)
+            *v++ = w[k];
+    o->id = 0;
+    return true;
+}
+
+/* The dense, open copy of part id (opened now if need be); NULL: no memory. */
+static mz_psu_part_t *part_open(mz_cells_t *c, size_t id)
+{
+    if (!c->open && !(c->open = calloc(OPEN_SLOTS, sizeof *c->open)))
+        return NULL;
+    open_part_t *o = &c->open[id % OPEN_SLOTS];
+    if (o->id == id + 1)
+        return &o->p;
+    if (o->id && !part_close(c, o))
+        return NULL;
+    part_expand(c, id, &o->p);
+    o->id = (uint32_t)id + 1;
+    return &o->p;
+}
+
 static long find_part(mz_cells_t *c, const mz_record_t *rec, mz_error_t *err)
 {
-    char key[512];
+    /* slot of the part: the unit, or the stratum for records without one */
+    const int32_t slot = rec->unit >= 0 ? rec->unit : -1 - rec->stratum;
+    if (c->last_part >= 0 && slot == c->last_slot &&
+        strcmp(rec->design_stratum, c->last_key) == 0 &&
+        strcmp(rec->psu, c->last_key + c->last_sl + 1) == 0)
+        return c->last_part;
     size_t sl = strlen(rec->design_stratum), pl = strlen(rec->psu);
-    if (sl + pl + 2 > sizeof key)
+    if (sl + pl + 2 > sizeof c->last_key)
         return mz_error_set(err, MZ_ERR_DATA, NULL, rec->line, "psu", rec->psu, "%s",
                             mz_tr("Kennung zu lang", "identifier too long")),
                -1;
+    char key[sizeof c->last_key];
     bool added;
     long ds = mz_strmap_intern(&c->dstrata, rec->design_stratum, sl, NULL);
     memcpy(key, rec->design_stratum, sl);
@@ -172,34 +320,52 @@ static long find_part(mz_cells_t *c, const mz_record_t *rec, mz_error_t *err)
             if (!np)
                 goto nomem;
             c->psu_dstratum = np;
+            np = realloc(c->psu_part, nc * sizeof *np);
+            if (!np)
+                goto nomem;
+            c->psu_part = np;
             c->psu_cap = nc;
         }
         c->psu_dstratum[psu] = (uint32_t)ds;
+        c->psu_part[psu] = NO_PART;
     }
-    int32_t pk[2] = {(int32_t)psu, rec->unit >= 0 ? rec->unit : -1 - rec->stratum};
-    if (c->last_part >= 0 && c->parts[c->last_part].psu == (uint32_t)psu &&
-        (c->parts[c->last_part].unit >= 0 ? c->parts[c->last_part].unit
-                                          : -1 - c->parts[c->last_part].stratum) == pk[1])
-        return c->last_part;
-    long id = mz_strmap_intern(&c->partkeys, (const char *)pk, sizeof pk, &added);
-    if (id < 0)
-        goto nomem;
-    if (added) {
+    long id = -1;
+    for (uint32_t i = c->psu_part[psu]; i != NO_PART; i = c->part_next[i]) {
+        const part_rec_t *p = &c->parts[i];
+        if ((p->unit >= 0 ? p->unit : -1 - p->stratum) == slot) {
+            id = (long)i;
+            break;
+        }
+    }
+    if (id < 0) {
         if (c->nparts == c->parts_cap) {
             size_t nc = c->parts_cap ? c->parts_cap * 2 : 1024;
-            mz_psu_part_t *np = realloc(c->parts, nc * sizeof *np);
+            part_rec_t *np = realloc(c->parts, nc * sizeof *np);
             if (!np)
                 goto nomem;
             c->parts = np;
+            uint32_t *nn = realloc(c->part_next, nc * sizeof *nn);
+            if (!nn)
+                goto nomem;
+            c->part_next = nn;
             c->parts_cap = nc;
         }
-        mz_psu_part_t *p = &c->parts[c->nparts++];
-        memset(p, 0, sizeof *p);
+        id = (long)c->nparts++;
+        part_rec_t *p = &c->parts[id];
         p->psu = (uint32_t)psu;
         p->unit = rec->unit;
         p->stratum = rec->stratum;
+        p->mask = 0;
+        p->off = 0;
+        c->part_next[id] = c->psu_part[psu];
+        c->psu_part[psu] = (uint32_t)id;
     }
     c->last_part = id;
+    c->last_slot = slot;
+    c->last_sl = sl;
+    memcpy(c->last_key, key, sl + 1 + pl);
+    c->last_key[sl] = '\0';
+    c->last_key[sl + 1 + pl] = '\0';
     return id;
 nomem:
     mz_error_set(err, MZ_ERR_NOMEM, NULL, 0, NULL, NULL, "%s", mz_strerror(MZ_ERR_NOMEM));
@@ -208,6 +374,9 @@ nomem:
 
 mz_status_t mz_cells_add_record(mz_cells_t *c, const mz_record_t *rec, mz_error_t *err)
 {
+    if (c->finished && rec->psu && rec->design_stratum)
+        return mz_error_set(err, MZ_ERR_INTERNAL, NULL, rec->line, NULL, NULL,
+                            "record added after mz_cells_finish");
     mz_cell_t *cell;
     if (rec->unit >= 0) {
         cell = &c->unit[rec->unit];
@@ -219,18 +388,21 @@ mz_status_t mz_cells_add_record(mz_cells_t *c, const mz_record_t *rec, mz_error_
     cell->have = MZ_HAVE_ALL;
     const int g = rec->mig > 0 ? MZ_GRP_WITH : MZ_GRP_WITHOUT;
     const uint32_t ms = record_measures(rec, c->band);
-    for (uint32_t bits = ms; bits; bits &= bits - 1) {
-        int m = __builtin_ctz(bits);
-        cell->w[g][m] += rec->weight;
-        cell->n[g][m] += 1;
-    }
+    /* Every measure gets the weight or +0.0: adding +0.0 leaves a sum as it is (no sum is ever
+     * -0.0), so this is exactly adding to the record's measures only, without branches that the
+     * mix of records makes unpredictable. */
+    mz_row_add_masked(cell->w[g], rec->weight, ms);
+    mz_row_count_masked(cell->n[g], ms);
     if (rec->psu && rec->design_stratum) {
         c->design_any = true;
         long p = find_part(c, rec, err);
         if (p < 0)
             return err ? err->status : MZ_ERR_NOMEM;
-        for (uint32_t bits = ms; bits; bits &= bits - 1)
-            c->parts[p].w[g][__builtin_ctz(bits)] += rec->weight;
+        mz_psu_part_t *part = part_open(c, (size_t)p);
+        if (!part)
+            return mz_error_set(err, MZ_ERR_NOMEM, NULL, 0, NULL, NULL, "%s",
+                                mz_strerror(MZ_ERR_NOMEM));
+        mz_row_add_masked(part->w[g], rec->weight, ms);
     } else {
         c->design_all = false;
     }
@@ -315,9 +487,44 @@ void mz_cells_sum_units(const mz_cells_t *c, const int *units, size_t n, mz_cell
             mz_cell_add(out, &c->unit[units[i]]);
 }
 
+void mz_cells_finish(mz_cells_t *c)
+{
+    if (c->finished)
+        return;
+    c->npsu = c->psus.count;
+    c->nds = c->dstrata.count;
+    mz_strmap_finish(&c->psus);
+    mz_strmap_finish(&c->dstrata);
+    free(c->psu_part);
+    free(c->part_next);
+    c->psu_part = c->part_next = NULL;
+    c->last_part = -1;
+    c->finished = true;
+}
+
 bool mz_cells_has_design(const mz_cells_t *c) { return c->design_any && c->design_all; }
-size_t mz_cells_psu_count(const mz_cells_t *c) { return c->psus.count; }
-size_t mz_cells_design_stratum_count(const mz_cells_t *c) { return c->dstrata.count; }
+size_t mz_cells_psu_count(const mz_cells_t *c) { return c->finished ? c->npsu : c->psus.count; }
+size_t mz_cells_design_stratum_count(const mz_cells_t *c)
+{
+    return c->finished ? c->nds : c->dstrata.count;
+}
 size_t mz_cells_psu_design_stratum(const mz_cells_t *c, size_t psu) { return c->psu_dstratum[psu]; }
 size_t mz_cells_psu_part_count(const mz_cells_t *c) { return c->nparts; }
-const mz_psu_part_t *mz_cells_psu_part(const mz_cells_t *c, size_t i) { return &c->parts[i]; }
+void mz_cells_psu_part_get(const mz_cells_t *c, size_t i, mz_psu_part_t *out)
+{
+    const open_part_t *o = c->open ? &c->open[i % OPEN_SLOTS] : NULL;
+    if (o && o->id == i + 1)
+        *out = o->p;
+    else
+        part_expand(c, i, out);
+}
+
+const mz_psu_part_t *mz_cells_psu_part(const mz_cells_t *c, size_t i)
+{
+    const open_part_t *o = c->open ? &c->open[i % OPEN_SLOTS] : NULL;
+    if (o && o->id == i + 1)
+        return &o->p;
+    mz_psu_part_t *s = &((mz_cells_t *)c)->scratch; /* a cache, not the cells' state */
+    part_expand(c, i, s);
+    return s;
+}

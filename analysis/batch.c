@@ -592,7 +592,7 @@ typedef struct byear {
     mz_run_t *run;
     mz_status_t status;
     mz_error_t err;
-    double seconds;
+    double start, seconds; /* set under mu */
     uint64_t records;
     int stage;         /* 0 waiting, 1 reading, 2 computing, 3 writing, 4 done */
 } byear_t;
@@ -621,7 +621,7 @@ struct mz_batch {
     double work_done, work_total;
     double w_read, w_compute, w_write; /* share of one year's work per stage */
     double t0;
-    double eta_at, eta_time;
+    int jobs;
 };
 
 void mz_batch_options_init(mz_batch_options_t *opt)
@@ -667,7 +667,8 @@ mz_batch_t *mz_batch_create(const mz_batch_options_t *opt, mz_error_t *err)
         nomem(err);
         goto fail;
     }
-    b->opt.run.regions_path = b->regions_path;
+    /* a run without a gazetteer of its own uses the bundled one with its renames: keep NULL */
+    b->opt.run.regions_path = opt->run.regions_path ? b->regions_path : NULL;
     b->opt.run.command_line = b->command_line;
     b->opt.run.profile = b->profile_name;
     if (pthread_mutex_init(&b->mu, NULL) != 0) {
@@ -994,6 +995,8 @@ double mz_batch_year_seconds(const mz_batch_t *b, size_t i)
     return b->years && i < b->nyears ? b->years[i].seconds : 0;
 }
 
+const mz_trend_t *mz_batch_trend(const mz_batch_t *b) { return b->trend; }
+
 /* ---------------------------------------------------------------- running the years */
 
 /* Add finished work (under mu) and wake the reporting thread. */
@@ -1009,7 +1012,6 @@ static void add_work(mz_batch_t *b, double w, uint64_t records, uint64_t bytes)
 
 static mz_status_t run_year(mz_batch_t *b, byear_t *y)
 {
-    double t0 = mz_now();
     mz_run_options_t opt = b->opt.run;
     opt.year = y->year;
     opt.rules = y->rules;
@@ -1043,7 +1045,6 @@ static mz_status_t run_year(mz_batch_t *b, byear_t *y)
         return y->err.status;
     add_work(b, b->w_write, 0, 0);
     y->stage = 4;
-    y->seconds = mz_now() - t0;
     return MZ_OK;
 }
 
@@ -1058,10 +1059,12 @@ static void *worker(void *arg)
         }
         byear_t *y = &b->years[b->next++];
         b->running++;
+        y->start = mz_now();
         pthread_mutex_unlock(&b->mu);
         mz_error_clear(&y->err);
         y->status = run_year(b, y);
         pthread_mutex_lock(&b->mu);
+        y->seconds = mz_now() - y->start;
         b->running--;
         b->done++;
         if (y->status != MZ_OK)
@@ -1073,31 +1076,53 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* Estimated seconds left (caller holds mu): from the mean time of the finished years, what
+ * the running years still need and the years still waiting, spread over the workers; -1 before
+ * the first year has finished. */
+static double estimate_left(const mz_batch_t *b, double now)
+{
+    size_t nfin = 0;
+    double sum = 0;
+    for (size_t i = 0; i < b->next; i++)
+        if (b->years[i].seconds > 0) {
+            sum += b->years[i].seconds;
+            nfin++;
+        }
+    if (!nfin)
+        return -1;
+    double d = sum / (double)nfin, total = 0, longest = 0;
+    for (size_t i = 0; i < b->next; i++)
+        if (b->years[i].seconds <= 0) {
+            double left = fmax(0.02 * d, d - (now - b->years[i].start));
+            total += left;
+            longest = fmax(longest, left);
+        }
+    total += (double)(b->nyears - b->next) * d;
+    double eta = fmax(longest, total / (double)(b->jobs > 0 ? b->jobs : 1));
+    return eta + (b->opt.run.outputs & MZ_OUT_MAPS ? 0.1 * d : 0.01 * d); /* the trend */
+}
+
 /* Report progress (caller holds mu). */
-static void report(mz_batch_t *b, bool event, bool finished)
+static void report(mz_batch_t *b, bool finished)
 {
     if (!b->opt.progress)
         return;
     mz_batch_progress_t p;
     memset(&p, 0, sizeof p);
+    double now = mz_now();
     p.years_total = b->nyears;
     p.years_done = b->done;
     p.years_running = b->running;
     p.records_read = b->records_read;
     p.bytes_read = b->bytes_read;
     p.bytes_total = b->bytes_total;
-    p.fraction = b->work_total > 0 ? fmin(1.0, b->work_done / b->work_total) : 0;
-    double now = mz_now();
     p.elapsed = now - b->t0;
-    if (event) {
-        if (p.fraction > 0.02) {
-            b->eta_at = p.elapsed * (1 - p.fraction) / p.fraction;
-            b->eta_time = now;
-        } else {
-            b->eta_at = -1;
-        }
-    }
-    p.eta = b->eta_at < 0 ? -1 : fmax(0, b->eta_at - (now - b->eta_time));
+    p.eta = estimate_left(b, now);
+    /* the share of work done: by time once it can be estimated, else by stages */
+    double staged = b->work_total > 0 ? fmin(1.0, b->work_done / b->work_total) : 0;
+    p.fraction = p.eta >= 0 && p.elapsed + p.eta > 0
+                     ? fmax(staged, fmin(1.0, p.elapsed / (p.elapsed + p.eta)))
+                     : staged;
     p.finished = finished;
     if (finished) {
         p.fraction = 1;
@@ -1286,7 +1311,6 @@ mz_status_t mz_batch_execute(mz_batch_t *b, const char *dir, mz_error_t *err)
     }
     b->executed = true;
     b->t0 = mz_now();
-    b->eta_at = -1;
     mz_outdir_t *od = mz_outdir_begin(dir, err);
     if (!od)
         return err ? err->status : MZ_ERR_IO;
@@ -1321,6 +1345,7 @@ mz_status_t mz_batch_execute(mz_batch_t *b, const char *dir, mz_error_t *err)
     int jobs = b->opt.jobs > 0 ? b->opt.jobs : mz_batch_default_jobs();
     if ((size_t)jobs > b->nyears)
         jobs = (int)b->nyears;
+    b->jobs = jobs;
     pthread_t *th = calloc((size_t)jobs, sizeof *th);
     if (!th) {
         mz_outdir_abort(od);
@@ -1341,9 +1366,7 @@ mz_status_t mz_batch_execute(mz_batch_t *b, const char *dir, mz_error_t *err)
                             mz_tr("kein Thread", "no thread"));
     }
     pthread_mutex_lock(&b->mu);
-    report(b, true, false);
-    size_t last_done = 0;
-    double last_work = 0;
+    report(b, false);
     while (b->done < b->nyears && !(b->cancel && b->running == 0)) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -1353,10 +1376,7 @@ mz_status_t mz_batch_execute(mz_batch_t *b, const char *dir, mz_error_t *err)
             ts.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&b->cond, &b->mu, &ts);
-        bool event = b->done != last_done || b->work_done != last_work;
-        last_done = b->done;
-        last_work = b->work_done;
-        report(b, event, false);
+        report(b, false);
     }
     pthread_mutex_unlock(&b->mu);
     for (int i = 0; i < started; i++)
@@ -1397,7 +1417,7 @@ mz_status_t mz_batch_execute(mz_batch_t *b, const char *dir, mz_error_t *err)
     if (st == MZ_OK) {
         pthread_mutex_lock(&b->mu);
         b->work_done = b->work_total;
-        report(b, true, true);
+        report(b, true);
         pthread_mutex_unlock(&b->mu);
     }
     return st;

@@ -349,6 +349,7 @@ mz_status_t mz_run_compute(mz_run_t *run, mz_error_t *err)
             return st;
     }
     mz_gazetteer_set_year(run->gz, run->year);
+    mz_cells_finish(run->cells); /* all records are in: free the PSU lookup before merging */
     double t0 = mz_now();
     mz_results_destroy(run->results);
     run->results = NULL;

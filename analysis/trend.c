@@ -104,6 +104,7 @@ struct mz_trend {
     mz_age_band_t band;
     fp_set_t fps[MZ_NIND];
     char **strata; /* stratum codes seen in any year, sorted */
+    const char **strata_names;
     size_t nstrata;
     mz_trend_row_t *rows;
     size_t nrows, cap;
@@ -144,6 +145,7 @@ void mz_trend_destroy(mz_trend_t *t)
     for (size_t s = 0; s < t->nstrata; s++)
         free(t->strata[s]);
     free(t->strata);
+    free(t->strata_names);
     free(t->rows);
     free(t);
 }
@@ -154,7 +156,7 @@ void mz_trend_destroy(mz_trend_t *t)
 static unsigned char *build_atoms(const mz_gazetteer_t *gz)
 {
     size_t nu = mz_gazetteer_count(gz);
-    unsigned char *am = calloc(nu * nu ? nu * nu : 1, 1);
+    unsigned char *am = calloc(nu > 0 ? nu * nu : 1, 1);
     if (!am)
         return NULL;
     for (size_t u = 0; u < nu; u++)
@@ -416,8 +418,10 @@ static mz_status_t build_footprints(mz_trend_t *t, mz_indicator_t ind, const uns
         if (!units)
             goto nomem;
         f->code = join_units(t->gz, units, n, false);
-        f->name = f->y[label].nparts == 1 ? mz_strdup(f->y[label].parts[0]->name)
-                                          : join_units(t->gz, units, n, true);
+        /* names as valid in that year (units can be renamed, e.g. 03358 in 2011) */
+        f->name = f->y[label].nparts == 1
+                      ? mz_strdup(f->y[label].parts[0]->name)
+                      : join_units(mz_run_gazetteer(t->years[label].run), units, n, true);
         free(units);
         if (!f->code || !f->name)
             goto nomem;
@@ -512,6 +516,18 @@ static mz_status_t collect_strata(mz_trend_t *t, mz_error_t *err)
         }
     }
     qsort(t->strata, t->nstrata, sizeof *t->strata, cmp_str);
+    /* names from the latest year that has the stratum */
+    if (!(t->strata_names = calloc(t->nstrata ? t->nstrata : 1, sizeof *t->strata_names)))
+        return nomem(err);
+    for (size_t k = 0; k < t->nstrata; k++) {
+        t->strata_names[k] = t->strata[k];
+        for (size_t y = 0; y < t->nyears; y++) {
+            const mz_results_t *res = mz_run_results(t->years[y].run);
+            for (size_t s = 0; s < mz_results_strata_count(res); s++)
+                if (strcmp(mz_results_stratum(res, s)->code, t->strata[k]) == 0)
+                    t->strata_names[k] = mz_results_stratum(res, s)->name;
+        }
+    }
     return MZ_OK;
 }
 
@@ -580,23 +596,18 @@ static mz_symbol_t parts_withheld(const mz_results_t *res, mz_indicator_t ind,
 }
 
 static mz_status_t emit_fixed(mz_trend_t *t, mz_indicator_t ind, mz_level_t level,
-                              const char *code, mz_group_t g, mz_error_t *err)
+                              const char *code, const char *name, mz_group_t g, mz_error_t *err)
 {
     for (size_t y = 0; y < t->nyears; y++) {
         const mz_results_t *res = mz_run_results(t->years[y].run);
         const mz_estimate_t *e = mz_results_find(res, ind, level, code, g);
-        const char *name = level == MZ_LEVEL_LAND ? mz_results_land(res)->name : NULL;
-        if (!name)
-            for (size_t s = 0; s < mz_results_strata_count(res) && !name; s++)
-                if (strcmp(mz_results_stratum(res, s)->code, code) == 0)
-                    name = mz_results_stratum(res, s)->name;
-        mz_trend_row_t *r = new_row(t, y, ind, level, code, name ? name : code, g, err);
+        mz_trend_row_t *r = new_row(t, y, ind, level, code, name, g, err);
         if (!r)
             return MZ_ERR_NOMEM;
         if (!e || !e->p.known)
             continue;
         r->cmp = MZ_CMP_SAME;
-        r->year_members = e->region->members;
+        r->year_members = level == MZ_LEVEL_LAND ? "" : e->region->members;
         r->year_regions = e->region->code;
         take_estimate(r, e, MZ_SYM_NONE);
     }
@@ -643,12 +654,14 @@ static mz_status_t build_rows(mz_trend_t *t, mz_error_t *err)
         bool has = mz_indicator_has_groups(ind);
         const mz_group_t *gs = has ? grouped : single;
         size_t ng = has ? 4 : 1;
+        const char *land = mz_results_land(mz_run_results(t->years[0].run))->name;
         for (size_t k = 0; k < ng; k++)
-            if (emit_fixed(t, ind, MZ_LEVEL_LAND, MZ_LAND_CODE, gs[k], err) != MZ_OK)
+            if (emit_fixed(t, ind, MZ_LEVEL_LAND, MZ_LAND_CODE, land, gs[k], err) != MZ_OK)
                 return MZ_ERR_NOMEM;
         for (size_t s = 0; s < t->nstrata; s++)
             for (size_t k = 0; k < ng; k++)
-                if (emit_fixed(t, ind, MZ_LEVEL_SCHICHT, t->strata[s], gs[k], err) != MZ_OK)
+                if (emit_fixed(t, ind, MZ_LEVEL_SCHICHT, t->strata[s], t->strata_names[s], gs[k],
+                               err) != MZ_OK)
                     return MZ_ERR_NOMEM;
         for (size_t f = 0; f < t->fps[i].n; f++)
             for (size_t k = 0; k < ng; k++)
@@ -914,26 +927,26 @@ static void legend_lines(txl_t *x, lxw_worksheet *ws, lxw_row_t *row, const mz_t
     }
 }
 
-static void source_line(const mz_trend_t *t, char *buf, size_t size)
+void mz_trend_source_line(const mz_trend_t *t, char *buf, size_t size)
 {
+    /* years without a source of their own are Mikrozensus years of the statistical offices */
     size_t o = (size_t)snprintf(buf, size, "%s ", mz_tr("Quelle:", "Source:"));
-    bool named = false;
+    size_t plain = 0;
     for (size_t y = 0; y < t->nyears && o < size; y++)
-        if (mz_run_source(t->years[y].run)[0]) {
-            o += (size_t)snprintf(buf + o, size - o, "%s%d: %s", named ? "; " : "",
+        if (!mz_run_source(t->years[y].run)[0])
+            o += (size_t)snprintf(buf + o, size - o, "%s%d",
+                                  plain++ ? ", "
+                                          : mz_tr("Statistische Ämter des Bundes und der Länder, "
+                                                  "Mikrozensus ",
+                                                  "Federal Statistical Office and statistical "
+                                                  "offices of the Länder, Mikrozensus "),
+                                  t->years[y].year);
+    for (size_t y = 0; y < t->nyears && o < size; y++)
+        if (mz_run_source(t->years[y].run)[0])
+            o += (size_t)snprintf(buf + o, size - o, "%s%d: %s", o > 8 ? "; " : "",
                                   t->years[y].year, mz_run_source(t->years[y].run));
-            named = true;
-        }
-    if (!named && o < size) {
-        o += (size_t)snprintf(buf + o, size - o, "%s, Mikrozensus",
-                              mz_tr("Statistische Ämter des Bundes und der Länder",
-                                    "Federal Statistical Office and statistical offices of the "
-                                    "Länder"));
-        for (size_t y = 0; y < t->nyears && o < size; y++)
-            o += (size_t)snprintf(buf + o, size - o, "%s %d", y ? "," : "", t->years[y].year);
-    }
     if (o < size)
-        snprintf(buf + o, size - o, ", %s", mz_tr("eigene Berechnungen", "own calculations"));
+        snprintf(buf + o, size - o, "; %s", mz_tr("eigene Berechnungen", "own calculations"));
 }
 
 static void sheet_gap(txl_t *x, const mz_trend_t *t, const char *chart_png)
@@ -989,7 +1002,7 @@ static void sheet_gap(txl_t *x, const mz_trend_t *t, const char *chart_png)
     }
     row++;
     legend_lines(x, ws, &row, t);
-    source_line(t, buf, sizeof buf);
+    mz_trend_source_line(t, buf, sizeof buf);
     lx(x, worksheet_write_string(ws, row++, 0, buf, x->text));
     for (size_t y = 0; y < t->nyears; y++)
         if (mz_run_synthetic(t->years[y].run)) {
@@ -1003,14 +1016,14 @@ static void sheet_gap(txl_t *x, const mz_trend_t *t, const char *chart_png)
     lx(x, worksheet_set_column(ws, 0, 0, 22, NULL));
     lx(x, worksheet_set_column(ws, 1, 1, 34, NULL));
     lx(x, worksheet_set_column(ws, 2, (lxw_col_t)(1 + t->nyears), 9, NULL));
-    lx(x, worksheet_freeze_panes(ws, 4, 2));
+    worksheet_freeze_panes(ws, 4, 2);
     FILE *probe = chart_png ? fopen(chart_png, "rb") : NULL;
     if (probe) {
         fclose(probe);
         lxw_image_options io;
         memset(&io, 0, sizeof io);
         io.x_scale = io.y_scale = 0.5;
-        io.description = mz_tr("Zeitreihe der Differenz der Erwerbslosenquoten je Region",
+        io.description = (char *)mz_tr("Zeitreihe der Differenz der Erwerbslosenquoten je Region",
                                "Trend of the unemployment-rate gap per region");
         lx(x, worksheet_insert_image_opt(ws, row + 1, 0, chart_png, &io));
     }
@@ -1063,7 +1076,7 @@ static void sheet_data(txl_t *x, const mz_trend_t *t)
     lx(x, worksheet_set_column(ws, 2, 2, 9, NULL));
     lx(x, worksheet_set_column(ws, 3, 6, 22, NULL));
     lx(x, worksheet_set_column(ws, 7, 11, 14, NULL));
-    lx(x, worksheet_freeze_panes(ws, 1, 0));
+    worksheet_freeze_panes(ws, 1, 0);
     if (t->nrows)
         lx(x, worksheet_autofilter(ws, 0, 0, (lxw_row_t)t->nrows, 11));
 }
@@ -1125,7 +1138,7 @@ static void sheet_notes(txl_t *x, const mz_trend_t *t)
                     "one part is withheld."),
               x->wrap));
     row++;
-    source_line(t, buf, sizeof buf);
+    mz_trend_source_line(t, buf, sizeof buf);
     lx(x, worksheet_write_string(ws, row++, 0, buf, x->wrap));
     snprintf(buf, sizeof buf, mz_tr("Erstellt mit mzatlas %s; ungerundete Werte: trend.csv",
                                     "Made with mzatlas %s; unrounded values: trend.csv"),
@@ -1162,8 +1175,8 @@ mz_status_t mz_trend_write_xlsx(const mz_trend_t *t, const char *path, const cha
                             mz_tr("kann nicht geschrieben werden", "cannot be written"));
     lxw_doc_properties props;
     memset(&props, 0, sizeof props);
-    props.title = mz_tr("mzatlas – Zeitreihe", "mzatlas – trend");
-    props.author = "mzatlas";
+    props.title = (char *)mz_tr("mzatlas – Zeitreihe", "mzatlas – trend");
+    props.author = (char *)"mzatlas";
     props.created = trend_time(t);
     lx(&x, workbook_set_properties(x.wb, &props));
     x.title = fmt(&x, NULL, true, false, 0);

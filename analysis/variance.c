@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../microcensus/util.h"
 #include "mzatlas/mz_indicators.h"
 #include "mzatlas/mz_results.h"
 
@@ -122,11 +123,10 @@ void mz_kish_add_record(mz_kish_t *k, const mz_record_t *rec)
     kish_slot_t *ks = &k->slot[s];
     const int g = rec->mig > 0 ? MZ_GRP_WITH : MZ_GRP_WITHOUT;
     const double w = rec->weight, w2 = rec->weight * rec->weight;
-    for (uint32_t bits = kish_measures(rec, k->band); bits; bits &= bits - 1) {
-        int m = __builtin_ctz(bits);
-        ks->w[g][m] += w;
-        ks->w2[g][m] += w2;
-    }
+    const uint32_t ms = kish_measures(rec, k->band);
+    /* +0.0 for the measures the record is not in: the same sums, without branches */
+    mz_row_add_masked(ks->w[g], w, ms);
+    mz_row_add_masked(ks->w2[g], w2, ms);
     k->records++;
 }
 
@@ -339,6 +339,9 @@ static bool row_def(const mz_estimate_t *e, rowdef_t *rd)
     return true;
 }
 
+/* Rows of one domain computed in one pass over its PSUs (a rate's groups and its gap). */
+#define ROWS_MAX 8
+
 typedef struct design {
     const mz_cells_t *cells;
     mz_lonely_psu_t lonely;
@@ -357,11 +360,11 @@ typedef struct design {
     unsigned char *psu_on; /* [npsu] PSU has domain members */
     uint32_t *psu_list;
     size_t npsu_list;
-    /* scratch of one row: only the touched entries are reset */
-    double *z;             /* [npsu] linearised PSU totals */
-    double *ds_sum, *ds_ss; /* [nds] */
+    /* scratch of the rows of one domain (up to ROWS_MAX, one pass over the PSUs for all): only
+     * the touched entries are reset; [h * ROWS_MAX + k] is stratum h, row k */
+    double *ds_sum, *ds_ss, *ds_mean;
     uint32_t *ds_t;         /* [nds] domain PSUs per design stratum */
-    uint32_t *ds_m;         /* [nds] PSUs with members of the row's denominator */
+    uint32_t *ds_m;         /* PSUs with members of the row's denominator */
     uint32_t *ds_list;
     size_t nds_list;
 } design_t;
@@ -375,9 +378,9 @@ static void design_finish(design_t *d)
     free(d->acc);
     free(d->psu_on);
     free(d->psu_list);
-    free(d->z);
     free(d->ds_sum);
     free(d->ds_ss);
+    free(d->ds_mean);
     free(d->ds_t);
     free(d->ds_m);
     free(d->ds_list);
@@ -414,15 +417,15 @@ static mz_status_t design_init(design_t *d, const mz_cells_t *cells, mz_lonely_p
     d->acc = malloc(np * 4 * sizeof *d->acc);
     d->psu_on = calloc(np, sizeof *d->psu_on);
     d->psu_list = malloc(np * sizeof *d->psu_list);
-    d->z = malloc(np * sizeof *d->z);
-    d->ds_sum = calloc(nd, sizeof *d->ds_sum);
-    d->ds_ss = calloc(nd, sizeof *d->ds_ss);
+    d->ds_sum = calloc(nd * ROWS_MAX, sizeof *d->ds_sum);
+    d->ds_ss = calloc(nd * ROWS_MAX, sizeof *d->ds_ss);
+    d->ds_mean = calloc(nd * ROWS_MAX, sizeof *d->ds_mean);
     d->ds_t = calloc(nd, sizeof *d->ds_t);
-    d->ds_m = calloc(nd, sizeof *d->ds_m);
+    d->ds_m = calloc(nd * ROWS_MAX, sizeof *d->ds_m);
     d->ds_list = malloc(nd * sizeof *d->ds_list);
     size_t *next = malloc((d->nslots ? d->nslots : 1) * sizeof *next);
     if (!d->psu_ds || !d->ds_n || !d->slot_off || !d->slot_part || !d->acc || !d->psu_on ||
-        !d->psu_list || !d->z || !d->ds_sum || !d->ds_ss || !d->ds_t || !d->ds_m ||
+        !d->psu_list || !d->ds_sum || !d->ds_ss || !d->ds_mean || !d->ds_t || !d->ds_m ||
         !d->ds_list || !next) {
         free(next);
         design_finish(d);
@@ -502,69 +505,113 @@ static double gsum(uint32_t gmask, const double *v)
     return s;
 }
 
-/* Variance (proportions, not percent) of Σ coef·ratio over the current domain: every PSU of
- * the design enters, those without domain members with a zero linearised total. *df receives
- * the PSUs with members of the first ratio's denominator minus their design strata. Returns
- * false when a ratio is undefined. */
-static bool design_row(design_t *d, const rowdef_t *rd, double *var, double *df)
+/* The linearised total of a PSU for one row, z = Σ_g a_g y_g + b_g x_g (v: the PSU's numerator
+ * then denominator totals by group). Both passes below compute it with this one expression. */
+static inline double row_z(const double *a, const double *b, const double *v)
+{
+    double z = 0;
+    for (int g = 0; g < MZ_NGRP; g++)
+        z += a[g] * v[g] + b[g] * v[MZ_NGRP + g];
+    return z;
+}
+
+/* Variance (proportions, not percent) of Σ coef·ratio over the current domain, for nr <= ROWS_MAX
+ * rows at once: every PSU of the design enters, those without domain members with a zero
+ * linearised total. For row k: ok[k] false when a ratio is undefined, else var[k] and df[k] (the
+ * PSUs with members of the first ratio's denominator minus their design strata). Each row's
+ * sums run in the same order as when it is computed alone, so the results do not depend on
+ * which rows share the pass. */
+static void design_rows(design_t *d, const rowdef_t *rd, size_t nr, bool *ok, double *var,
+                        double *df)
 {
     /* z_i = Σ_k coef_k (Y_ki - r_k X_ki) / X_k = Σ_g a_g y_gi + b_g x_gi */
-    double a[MZ_NGRP] = {0}, b[MZ_NGRP] = {0};
-    for (size_t k = 0; k < rd->nc; k++) {
-        double y = gsum(rd->c[k].gn, d->tot), x = gsum(rd->c[k].gd, d->tot + MZ_NGRP);
-        if (!(x > 0))
-            return false;
-        double r = y / x;
-        for (int g = 0; g < MZ_NGRP; g++) {
-            if (rd->c[k].gn & (1u << g))
-                a[g] += rd->c[k].coef / x;
-            if (rd->c[k].gd & (1u << g))
-                b[g] -= rd->c[k].coef * r / x;
-        }
-    }
-    size_t members = 0, member_strata = 0;
-    for (size_t i = 0; i < d->npsu_list; i++) {
-        uint32_t psu = d->psu_list[i], h = d->psu_ds[psu];
-        const double *v = d->acc + 4 * (size_t)psu;
-        double z = 0;
+    double a[ROWS_MAX][MZ_NGRP], b[ROWS_MAX][MZ_NGRP];
+    size_t act[ROWS_MAX], na = 0; /* the rows with defined ratios */
+    for (size_t r = 0; r < nr; r++) {
+        ok[r] = true;
         for (int g = 0; g < MZ_NGRP; g++)
-            z += a[g] * v[g] + b[g] * v[MZ_NGRP + g];
-        d->z[psu] = z;
+            a[r][g] = b[r][g] = 0;
+        for (size_t k = 0; k < rd[r].nc; k++) {
+            double y = gsum(rd[r].c[k].gn, d->tot), x = gsum(rd[r].c[k].gd, d->tot + MZ_NGRP);
+            if (!(x > 0)) {
+                ok[r] = false;
+                break;
+            }
+            double ratio = y / x;
+            for (int g = 0; g < MZ_NGRP; g++) {
+                if (rd[r].c[k].gn & (1u << g))
+                    a[r][g] += rd[r].c[k].coef / x;
+                if (rd[r].c[k].gd & (1u << g))
+                    b[r][g] -= rd[r].c[k].coef * ratio / x;
+            }
+        }
+        if (ok[r])
+            act[na++] = r;
+    }
+    if (na == 0)
+        return;
+    size_t members[ROWS_MAX] = {0}, member_strata[ROWS_MAX] = {0};
+    for (size_t i = 0; i < d->npsu_list; i++) {
+        const uint32_t psu = d->psu_list[i], h = d->psu_ds[psu];
+        const double *v = d->acc + 4 * (size_t)psu;
+        double *sum = d->ds_sum + (size_t)h * ROWS_MAX;
+        uint32_t *m = d->ds_m + (size_t)h * ROWS_MAX;
         if (d->ds_t[h]++ == 0) {
             d->ds_list[d->nds_list++] = h;
-            d->ds_sum[h] = d->ds_ss[h] = 0;
-            d->ds_m[h] = 0;
+            for (size_t j = 0; j < na; j++) {
+                sum[j] = d->ds_ss[(size_t)h * ROWS_MAX + j] = 0;
+                m[j] = 0;
+            }
         }
-        d->ds_sum[h] += z;
-        if (gsum(rd->c[0].gd, v + MZ_NGRP) > 0) {
-            members++;
-            member_strata += d->ds_m[h]++ == 0;
+        for (size_t j = 0; j < na; j++) {
+            const size_t r = act[j];
+            sum[j] += row_z(a[r], b[r], v);
+            if (gsum(rd[r].c[0].gd, v + MZ_NGRP) > 0) {
+                members[j]++;
+                member_strata[j] += m[j]++ == 0;
+            }
         }
+    }
+    for (size_t i = 0; i < d->nds_list; i++) {
+        const size_t h = d->ds_list[i];
+        for (size_t j = 0; j < na; j++)
+            d->ds_mean[h * ROWS_MAX + j] = d->ds_sum[h * ROWS_MAX + j] / d->ds_n[h];
     }
     /* squared deviations from the stratum mean over all its n_h PSUs */
     for (size_t i = 0; i < d->npsu_list; i++) {
-        uint32_t psu = d->psu_list[i], h = d->psu_ds[psu];
-        double dev = d->z[psu] - d->ds_sum[h] / d->ds_n[h];
-        d->ds_ss[h] += dev * dev;
-    }
-    double v = 0;
-    for (size_t i = 0; i < d->nds_list; i++) {
-        uint32_t h = d->ds_list[i];
-        double nh = d->ds_n[h];
-        if (d->ds_n[h] == 1) {
-            /* lonely PSU: "adjust" centres at the grand mean, which is 0 for linearised values */
-            if (d->lonely == MZ_LONELY_ADJUST)
-                v += d->ds_sum[h] * d->ds_sum[h];
-        } else {
-            double mean = d->ds_sum[h] / nh;
-            v += nh / (nh - 1) * (d->ds_ss[h] + (nh - d->ds_t[h]) * mean * mean);
+        const uint32_t psu = d->psu_list[i], h = d->psu_ds[psu];
+        const double *v = d->acc + 4 * (size_t)psu;
+        const double *mean = d->ds_mean + (size_t)h * ROWS_MAX;
+        double *ss = d->ds_ss + (size_t)h * ROWS_MAX;
+        for (size_t j = 0; j < na; j++) {
+            const size_t r = act[j];
+            double dev = row_z(a[r], b[r], v) - mean[j];
+            ss[j] += dev * dev;
         }
-        d->ds_t[h] = 0;
     }
+    for (size_t j = 0; j < na; j++) {
+        double v = 0;
+        for (size_t i = 0; i < d->nds_list; i++) {
+            const uint32_t h = d->ds_list[i];
+            const double sum = d->ds_sum[(size_t)h * ROWS_MAX + j];
+            double nh = d->ds_n[h];
+            if (d->ds_n[h] == 1) {
+                /* lonely PSU: "adjust" centres at the grand mean, which is 0 for linearised
+                 * values */
+                if (d->lonely == MZ_LONELY_ADJUST)
+                    v += sum * sum;
+            } else {
+                double mean = sum / nh;
+                v += nh / (nh - 1) *
+                     (d->ds_ss[(size_t)h * ROWS_MAX + j] + (nh - d->ds_t[h]) * mean * mean);
+            }
+        }
+        var[act[j]] = v;
+        df[act[j]] = (double)members[j] - (double)member_strata[j];
+    }
+    for (size_t i = 0; i < d->nds_list; i++)
+        d->ds_t[d->ds_list[i]] = 0;
     d->nds_list = 0;
-    *df = (double)members - (double)member_strata;
-    *var = v;
-    return true;
 }
 
 /* ---- the approximation ---- */
@@ -710,33 +757,60 @@ mz_status_t mz_variance_compute(mz_results_t *res, const mz_kish_t *kish,
         return mz_error_set(err, MZ_ERR_NOMEM, NULL, 0, NULL, NULL, "%s",
                             mz_strerror(MZ_ERR_NOMEM));
     }
-    for (size_t i = 0; i < nrows; i++) {
+    for (size_t i = 0; i < nrows && !have_design; i++) {
         mz_estimate_t *e = mz_results_get(res, i);
         comp_t c[2];
         size_t nc;
         if (!isfinite(e->p.estimate) || (nc = row_comps(e, c)) == 0)
             continue;
         size_t ns = region_slots(e->region, nunits, nstrata, slots);
-        double var, df;
-        bool ok;
-        if (have_design) {
-            rowdef_t rd;
-            ok = row_def(e, &rd);
-            if (ok) {
-                design_domain(&d, e->region, slots, ns, rd.num_m, rd.den_m);
-                ok = design_row(&d, &rd, &var, &df);
-            }
-        } else {
-            ok = kish_row(kish, opt->deff, slots, ns, c, nc, &var);
-            df = e->p.n > 1 ? (double)(e->p.n - 1) : 0;
-        }
-        if (!ok || !(var >= 0))
+        double var, df = e->p.n > 1 ? (double)(e->p.n - 1) : 0;
+        if (!kish_row(kish, opt->deff, slots, ns, c, nc, &var) || !(var >= 0))
             continue;
         e->se = 100.0 * sqrt(var);
-        e->se_approx = !have_design;
+        e->se_approx = true;
         mz_ci_interval(opt->ci_method, opt->ci_level, e->p.estimate, e->se,
                        e->group != MZ_G_GAP, (double)e->p.n, df, &e->ci_low, &e->ci_high);
         inf.rows_with_se++;
+    }
+    /* design: the rows of a domain (region and measures; a rate's groups and its gap follow one
+     * another) in one pass */
+    for (size_t i = 0; i < nrows && have_design;) {
+        size_t idx[ROWS_MAX], nb = 0, j = i;
+        rowdef_t rds[ROWS_MAX];
+        const mz_region_t *region = NULL;
+        for (; j < nrows && nb < ROWS_MAX; j++) {
+            mz_estimate_t *e = mz_results_get(res, j);
+            comp_t c[2];
+            rowdef_t rd;
+            if (!isfinite(e->p.estimate) || row_comps(e, c) == 0 || !row_def(e, &rd))
+                continue;
+            if (nb > 0 && (e->region != region || rd.num_m != rds[0].num_m ||
+                           rd.den_m != rds[0].den_m))
+                break;
+            region = e->region;
+            idx[nb] = j;
+            rds[nb++] = rd;
+        }
+        i = j;
+        if (nb == 0)
+            continue;
+        size_t ns = region_slots(region, nunits, nstrata, slots);
+        design_domain(&d, region, slots, ns, rds[0].num_m, rds[0].den_m);
+        bool ok[ROWS_MAX];
+        double var[ROWS_MAX], df[ROWS_MAX];
+        design_rows(&d, rds, nb, ok, var, df);
+        for (size_t k = 0; k < nb; k++) {
+            if (!ok[k] || !(var[k] >= 0))
+                continue;
+            mz_estimate_t *e = mz_results_get(res, idx[k]);
+            e->se = 100.0 * sqrt(var[k]);
+            e->se_approx = false;
+            mz_ci_interval(opt->ci_method, opt->ci_level, e->p.estimate, e->se,
+                           e->group != MZ_G_GAP, (double)e->p.n, df[k], &e->ci_low,
+                           &e->ci_high);
+            inf.rows_with_se++;
+        }
     }
     free(slots);
     if (have_design)

@@ -97,6 +97,7 @@ static double ypos(const ctx_t *c, double v, double y0, double h)
 static void marker(cairo_t *cr, double x, double y, double r, bool square, bool hollow,
                    mz_rgb_t col)
 {
+    cairo_new_path(cr); /* text leaves a current point behind */
     if (square)
         cairo_rectangle(cr, x - r, y - r, 2 * r, 2 * r);
     else
@@ -231,14 +232,14 @@ static void draw_panel(ctx_t *c, const panel_t *p, double x, double y, double w,
     char a[16], b[16];
     snprintf(a, sizeof a, "%d", c->y0);
     snprintf(b, sizeof b, "%d", c->y1);
-    mz_text(cv, a, FONT_TICK, bx, by + bh + 0.8, 0, MZ_HALIGN_LEFT, c->y0 == c->y1 ? 0.5 : 0, 0,
-            grey);
+    mz_text(cv, a, FONT_TICK, c->y0 == c->y1 ? bx + bw / 2 : bx, by + bh + 0.8, 0,
+            MZ_HALIGN_LEFT, c->y0 == c->y1 ? 0.5 : 0, 0, grey);
     if (c->y1 != c->y0)
         mz_text(cv, b, FONT_TICK, bx + bw, by + bh + 0.8, 0, MZ_HALIGN_LEFT, 1, 0, grey);
 }
 
 /* The legend line under the header; returns its height. */
-static double draw_legend(ctx_t *c, double x, double y, double flag)
+static double draw_legend(ctx_t *c, double x, double y, double w, double flag)
 {
     mz_canvas_t *cv = c->cv;
     cairo_t *cr = cv->cr;
@@ -261,10 +262,28 @@ static double draw_legend(ctx_t *c, double x, double y, double flag)
         {4, thr},
         {5, mz_tr("Definitionswechsel Migrationshintergrund", "change of definition")},
     };
-    double xx = x;
+    /* only what the chart shows: combined footprints and definition breaks may be absent */
+    const mz_trend_t *t = c->t;
+    bool combined = false, brk = false;
+    for (size_t i = 0; i < mz_trend_count(t) && !combined; i++) {
+        const mz_trend_row_t *r = mz_trend_row(t, i);
+        combined = r->ind == MZ_IND_UNEMPLOYMENT_RATE && r->group == MZ_G_GAP &&
+                   r->cmp == MZ_CMP_COMBINED;
+    }
+    for (size_t k = 1; k < mz_trend_year_count(t); k++)
+        brk = brk || mz_trend_mh(t, k) != mz_trend_mh(t, k - 1);
+    double xx = x, y0 = y;
     mz_text_measure(cv, "Xg", font, NULL, &th);
     double cy = y + th / 2;
     for (size_t i = 0; i < sizeof items / sizeof *items; i++) {
+        if ((items[i].kind == 2 && !combined) || (items[i].kind == 5 && !brk))
+            continue;
+        mz_text_measure(cv, items[i].text, font, &tw, NULL);
+        if (xx > x && xx + 7 + tw > x + w) { /* next line */
+            xx = x;
+            y += th + 1;
+            cy = y + th / 2;
+        }
         switch (items[i].kind) {
         case 0: marker(cr, xx + 2, cy, 1.5, false, false, mz_rgb_hex(COL_LINE)); break;
         case 1: marker(cr, xx + 2, cy, 1.5, false, true, mz_rgb_hex(COL_LINE)); break;
@@ -276,11 +295,10 @@ static double draw_legend(ctx_t *c, double x, double y, double flag)
         default: dashed(cr, xx + 2, cy - 3, xx + 2, cy + 3, 0.8, 1.2, mz_rgb_hex(0x7a7a7a), 0.5);
         }
         xx += 7;
-        mz_text_measure(cv, items[i].text, font, &tw, NULL);
         mz_text(cv, items[i].text, font, xx, y, 0, MZ_HALIGN_LEFT, 0, 0, grey);
         xx += tw + 9;
     }
-    return th;
+    return y + th - y0;
 }
 
 static void years_phrase(const mz_trend_t *t, char *buf, size_t size)
@@ -294,24 +312,8 @@ static void years_phrase(const mz_trend_t *t, char *buf, size_t size)
 static double draw_footer(ctx_t *c)
 {
     const mz_trend_t *t = c->t;
-    char src[700], yrs[256], sym[600], mh[900];
-    years_phrase(t, yrs, sizeof yrs);
-    bool named = false;
-    size_t o = (size_t)snprintf(src, sizeof src, "%s ", mz_tr("Quelle:", "Source:"));
-    for (size_t y = 0; y < mz_trend_year_count(t) && o < sizeof src; y++)
-        if (mz_trend_source(t, y)[0]) {
-            o += (size_t)snprintf(src + o, sizeof src - o, "%s%d: %s", named ? "; " : "",
-                                  mz_trend_year(t, y), mz_trend_source(t, y));
-            named = true;
-        }
-    if (!named && o < sizeof src)
-        o += (size_t)snprintf(src + o, sizeof src - o, "%s, Mikrozensus %s",
-                              mz_tr("Statistische Ämter des Bundes und der Länder",
-                                    "Federal Statistical Office and statistical offices of "
-                                    "the Länder"),
-                              yrs);
-    if (o < sizeof src)
-        snprintf(src + o, sizeof src - o, ", %s", mz_tr("eigene Berechnungen", "own calculations"));
+    char src[700], sym[600], mh[900];
+    mz_trend_source_line(t, src, sizeof src);
     snprintf(sym, sizeof sym, "%s",
              mz_tr("/ Zahlenwert nicht sicher genug (nicht gezeichnet); x Region im Jahr nicht "
                    "vollständig erfasst. Regionen auf gemeinsamem Gebietsstand aller Jahre "
@@ -322,7 +324,7 @@ static double draw_footer(ctx_t *c)
                    "reform Göttingen/Osterode am Harz); values from several regions of a year "
                    "computed anew (docs/batch.md)."));
     /* the definitions of the migration background, grouped into runs of years */
-    o = 0;
+    size_t o = 0;
     mh[0] = '\0';
     const size_t ny = mz_trend_year_count(t);
     for (size_t a = 0; a < ny && o < sizeof mh;) {
@@ -375,10 +377,16 @@ static mz_status_t draw(ctx_t *c, mz_error_t *err)
     double x = 10 * MZ_MM, w = MZ_PAGE_W - 20 * MZ_MM, y = 8 * MZ_MM;
     char title[512], sub[512], band[64], yrs[256];
     years_phrase(t, yrs, sizeof yrs);
-    snprintf(title, sizeof title,
-             mz_tr("Differenz der Erwerbslosenquoten nach Region, %d–%d",
-                   "Gap in unemployment rates by region, %d–%d"),
-             c->y0, c->y1);
+    if (c->y0 == c->y1)
+        snprintf(title, sizeof title,
+                 mz_tr("Differenz der Erwerbslosenquoten nach Region, %d",
+                       "Gap in unemployment rates by region, %d"),
+                 c->y0);
+    else
+        snprintf(title, sizeof title,
+                 mz_tr("Differenz der Erwerbslosenquoten nach Region, %d–%d",
+                       "Gap in unemployment rates by region, %d–%d"),
+                 c->y0, c->y1);
     mz_band_phrase(mz_trend_band(t), band, sizeof band);
     snprintf(sub, sizeof sub,
              mz_tr("Erwerbslosenquote der Menschen mit minus ohne Migrationshintergrund in "
@@ -392,7 +400,7 @@ static mz_status_t draw(ctx_t *c, mz_error_t *err)
                  mz_rgb_hex(MZ_COL_TEXT_GREY));
     y += 3;
     double flag = mz_trend_rules(t, mz_trend_year_count(t) - 1)->gap_flag;
-    y += draw_legend(c, x, y, flag) + 4;
+    y += draw_legend(c, x, y, w, flag) + 4;
     double bottom = draw_footer(c);
 
     /* the grid of panels: the column count that gives panels closest to 4:3 */

@@ -36,5 +36,6 @@ int cmd_regions(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 
 #endif

@@ -272,7 +272,8 @@ int cmd_audit(int argc, char **argv)
         case OPT_LANG:
             if (mz_lang_parse(optarg) < 0) {
                 code = cli_usage_error("audit", "--lang: %s '%s'",
-                                       mz_tr("erwartet de oder en, nicht", "expected de or en, not"),
+                                       mz_tr("erwartet de oder en, nicht",
+                                             "expected de or en, not"),
                                        optarg);
                 goto done;
             }

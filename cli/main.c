@@ -14,6 +14,8 @@ static const struct {
      "evaluate extracts, write all outputs"},
     {"flag", cmd_flag, "Regionen mit Handlungsbedarf anzeigen, nichts schreiben",
      "print the regions that need action, write nothing"},
+    {"batch", cmd_batch, "mehrere Erhebungsjahre auswerten, Zeitreihe schreiben",
+     "evaluate several survey years, write the trend"},
     {"regions", cmd_regions, "Kreise und Anpassungsschichten eines Jahres auflisten",
      "list the units and strata of a year"},
     {"demo", cmd_demo, "synthetische Stichprobe 2007 auswerten, Befunde des Berichts 2010 prüfen",

@@ -46,7 +46,10 @@ static bool clean_field(const char *s, size_t size)
 
 void fuzz_check_error(const mz_error_t *err, bool failed, const char *where)
 {
+    static int verbose = -1;
     char what[256];
+    if (verbose < 0)
+        verbose = getenv("MZ_FUZZ_VERBOSE") != NULL;
     if (!failed)
         return;
     snprintf(what, sizeof what, "%s: failure with status MZ_OK", where);
@@ -64,6 +67,8 @@ void fuzz_check_error(const mz_error_t *err, bool failed, const char *where)
     mz_error_format(err, line, sizeof line);
     snprintf(what, sizeof what, "%s: formatted error empty", where);
     fuzz_assert(line[0] != '\0', what);
+    if (verbose)
+        fprintf(stderr, "  %s: %s\n", where, line);
 }
 
 size_t fuzz_split(const uint8_t *data, size_t size)

@@ -33,11 +33,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_assert(mz_gazetteer_find_stratum(gz, code) == (int)s, "stratum listed twice");
         fuzz_assert(mz_gazetteer_stratum_name(gz, s) != NULL, "stratum without a name");
     }
-    /* a graph of consecutive units (parent/child pairs are refused with an error) */
+    /* a graph of consecutive units; a whole and its part are no neighbours (the graph refuses
+     * them), except in every 16th input, which checks that refusal */
     int *pairs = malloc(2 * n * sizeof *pairs);
     fuzz_assert(pairs != NULL, "out of memory");
     size_t np = 0;
     for (size_t i = 0; i + 1 < n; i++) {
+        const mz_unit_t *a = mz_gazetteer_unit(gz, i), *b = mz_gazetteer_unit(gz, i + 1);
+        if (size % 16 != 0 && (!strcmp(a->parent, b->ags) || !strcmp(b->parent, a->ags)))
+            continue;
         pairs[2 * np] = (int)i;
         pairs[2 * np + 1] = (int)i + 1;
         np++;

@@ -2,10 +2,16 @@
 #include "mzatlas/mz_extract.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "csv.h"
 #include "util.h"
@@ -25,6 +31,55 @@ static const bool required[C_N] = {[C_YEAR] = true, [C_WEIGHT] = true, [C_AGE] =
 /* Largest weight accepted: no record stands for more persons than this. */
 #define MAX_WEIGHT 100000.0
 
+/* Keys the fast path has seen validated (Kreis → unit, schicht → stratum): up to 15 bytes,
+ * zero-padded into two words, in a small open-addressing table. */
+#define KEYS_SLOTS 256u
+#define KEYS_MAX 192u
+/* Reading ahead in a thread of its own (large files): records travel to the caller in batches. */
+#define AHEAD_MIN_BYTES (8u << 20)
+#define BATCH_RECORDS 8192u
+#define NBATCH 4u
+
+typedef struct batch {
+    mz_record_t rec[BATCH_RECORDS];
+    char *str;              /* copies of the records' psu and stratum strings */
+    size_t str_len, str_cap;
+    size_t n;               /* records */
+    int rc;                 /* what came after them: 1 more, 0 end of input, -1 error (err) */
+    mz_error_t err;
+    bool synthetic;         /* the reader's state after the batch */
+    uint64_t bytes_read;
+} batch_t;
+
+typedef struct ahead {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    batch_t *b[NBATCH];
+    size_t produced, consumed; /* batches handed over / given back (counters, mod NBATCH) */
+    bool stop;              /* the consumer closes the reader */
+    bool joined;            /* the thread has ended and been joined */
+    size_t pos;             /* next record of the consumer's batch */
+    bool have;              /* the consumer holds batch consumed % NBATCH */
+    bool done;              /* the consumer reached the final batch's rc */
+    int final_rc;
+    bool synthetic;
+    uint64_t bytes_read;
+} ahead_t;
+
+/* The field index of each column for the fast path (-1: absent). */
+typedef struct fast_cols {
+    int year, kreis, schicht, psu, stratum, weight, age, sex, mig, ilo, selfemp, sector,
+        synthetic;
+} fast_cols_t;
+
+typedef struct key_slot {
+    uint64_t k[2];
+    uint32_t len;       /* 0 = empty slot */
+    int32_t index;
+    int32_t stratum;    /* of a Kreis: its stratum */
+} key_slot_t;
+
 struct mz_extract_reader {
     mz_csv_t *csv;
     mz_extract_options_t opt;
@@ -36,10 +91,26 @@ struct mz_extract_reader {
     long hannover_line;
     int last_unit;          /* cache for sorted extracts */
     char last_kreis[16];
+    /* the fast path (fast_record) */
+    bool fast;              /* on: the header is read and mz_fast_paths() */
+    char sep;
+    uint32_t *fstart;       /* [ncols + 65] offsets of the fields of the record being read */
+    fast_cols_t fc;         /* field index of each column, -1 when absent */
+    key_slot_t kreise[KEYS_SLOTS], schichten[KEYS_SLOTS];
+    size_t nkreise, nschichten;
+    char *wbase, *wp, *wend; /* window of the tokenizer's buffer; wp: next record */
+    long wline0, wline;     /* line of wbase and of wp */
+    uint64_t kreis_k0, kreis_k1; /* the last Kreis key found, and its unit */
+    size_t kreis_len;       /* 0 = none */
+    int kreis_unit, kreis_stratum;
+    ahead_t *ahead;         /* reading ahead in a thread; NULL: records are read on demand */
+    bool ahead_tried;
 };
 
 static mz_extract_reader_t *finish_open(mz_csv_t *csv, const mz_extract_options_t *opt,
                                         mz_error_t *err);
+static bool fast_init(mz_extract_reader_t *r, mz_error_t *err);
+static void ahead_stop(mz_extract_reader_t *r);
 
 mz_extract_reader_t *mz_extract_open(const char *path, const mz_extract_options_t *opt,
                                      mz_error_t *err)
@@ -130,6 +201,8 @@ static mz_extract_reader_t *finish_open(mz_csv_t *csv, const mz_extract_options_
                            "psu and stratum go together: both or neither"));
         goto fail;
     }
+    if (mz_fast_paths() && !fast_init(r, err))
+        goto fail;
     return r;
 fail:
     mz_extract_close(r);
@@ -140,14 +213,24 @@ void mz_extract_close(mz_extract_reader_t *r)
 {
     if (!r)
         return;
+    ahead_stop(r);
     mz_csv_close(r->csv);
+    free(r->fstart);
     free(r);
 }
 
 bool mz_extract_has_design(const mz_extract_reader_t *r) { return r->col[C_PSU] >= 0; }
-bool mz_extract_is_synthetic(const mz_extract_reader_t *r) { return r->synthetic; }
+/* While a thread reads ahead, the caller sees the state as of the batches it has received (the
+ * year is set before the first batch and never changes). */
+bool mz_extract_is_synthetic(const mz_extract_reader_t *r)
+{
+    return r->ahead ? r->ahead->synthetic : r->synthetic;
+}
 int mz_extract_year(const mz_extract_reader_t *r) { return r->year; }
-uint64_t mz_extract_bytes_read(const mz_extract_reader_t *r) { return mz_csv_bytes_read(r->csv); }
+uint64_t mz_extract_bytes_read(const mz_extract_reader_t *r)
+{
+    return r->ahead ? r->ahead->bytes_read : mz_csv_bytes_read(r->csv);
+}
 uint64_t mz_extract_bytes_total(const mz_extract_reader_t *r) { return mz_csv_bytes_total(r->csv); }
 const char *mz_extract_sha256(const mz_extract_reader_t *r) { return mz_csv_sha256(r->csv); }
 
@@ -260,8 +343,379 @@ static int resolve_kreis(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *e
     return 0;
 }
 
-int mz_extract_next(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err)
+/* ---------------------------------------------------------------- the fast path
+ *
+ * Nearly every record of an extract is plain: no quotes, numbers without blanks, signs or
+ * exponents, ASCII keys, a Kreis seen before, values in range. fast_record reads such a record
+ * straight from the tokenizer's buffer and fills it exactly as the general path (mz_extract_next
+ * below) would: it finds the separators and the line end of 64 bytes at a time as bit masks
+ * (SSE2 where available), then parses each field it needs from its known extent, with no copy
+ * and no per-field call. At anything unusual — a quote or NUL, a non-ASCII byte in a key, a
+ * number it cannot convert exactly, a value out of range, a Kreis not seen before, a line longer
+ * than 1 KB or not complete in the buffer — it returns 0 without having changed anything, and
+ * the general path reads the record, with every check and message of its own. */
+
+static bool fast_init(mz_extract_reader_t *r, mz_error_t *err)
 {
+    /* room for one block of separators more than the header has */
+    r->fstart = malloc((r->ncols + 1 + 64) * sizeof *r->fstart);
+    if (!r->fstart) {
+        mz_error_set(err, MZ_ERR_NOMEM, mz_csv_name(r->csv), 0, NULL, NULL, "%s",
+                     mz_strerror(MZ_ERR_NOMEM));
+        return false;
+    }
+    r->fc = (fast_cols_t){r->col[C_YEAR],    r->col[C_KREIS], r->col[C_SCHICHT],
+                          r->col[C_PSU],     r->col[C_STRATUM], r->col[C_WEIGHT],
+                          r->col[C_AGE],     r->col[C_SEX],   r->col[C_MIG],
+                          r->col[C_ILO],     r->col[C_SELFEMP], r->col[C_SECTOR],
+                          r->col[C_SYNTHETIC]};
+    r->sep = mz_csv_sep(r->csv);
+    r->fast = r->ncols >= 2;
+    return true;
+}
+
+/* A key of 1 to 15 bytes as two words (zero-padded). */
+static void key_pack(const char *s, size_t len, uint64_t k[2])
+{
+    char t[16] = {0};
+    memcpy(t, s, len);
+    memcpy(&k[0], t, 8);
+    memcpy(&k[1], t + 8, 8);
+}
+
+static size_t key_hash(uint64_t k0, uint64_t k1)
+{
+    uint64_t h = k0 * 0x9e3779b97f4a7c15ull ^ k1 * 0xc2b2ae3d27d4eb4full;
+    return (size_t)(h >> 56); /* KEYS_SLOTS = 256 */
+}
+
+/* Slot of a key, or NULL. */
+static const key_slot_t *key_find(const key_slot_t *t, uint64_t k0, uint64_t k1, uint32_t len)
+{
+    for (size_t i = key_hash(k0, k1);; i = (i + 1) & (KEYS_SLOTS - 1)) {
+        if (t[i].len == 0)
+            return NULL;
+        if (t[i].len == len && t[i].k[0] == k0 && t[i].k[1] == k1)
+            return &t[i];
+    }
+}
+
+/* Remember a validated key (printable ASCII of at most 15 bytes; others stay on the general
+ * path). */
+static void key_add(key_slot_t *t, size_t *n, const char *s, size_t len, int index, int stratum)
+{
+    if (len == 0 || len > 15 || *n >= KEYS_MAX)
+        return;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+            return;
+    uint64_t k[2];
+    key_pack(s, len, k);
+    if (key_find(t, k[0], k[1], (uint32_t)len))
+        return;
+    size_t i = key_hash(k[0], k[1]);
+    while (t[i].len)
+        i = (i + 1) & (KEYS_SLOTS - 1);
+    t[i].k[0] = k[0];
+    t[i].k[1] = k[1];
+    t[i].len = (uint32_t)len;
+    t[i].index = index;
+    t[i].stratum = stratum;
+    (*n)++;
+}
+
+/* The key in a field of the buffer (the buffer's padding allows reading 16 bytes). */
+static inline bool key_field(const char *s, size_t len, uint64_t *k0, uint64_t *k1)
+{
+    if (len - 1 >= 15) /* 1 to 15 bytes */
+        return false;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t a, b;
+    memcpy(&a, s, 8);
+    memcpy(&b, s + 8, 8);
+    if (len < 8) {
+        a &= (UINT64_C(1) << (8 * len)) - 1;
+        b = 0;
+    } else if (len == 8) {
+        b = 0;
+    } else {
+        b &= (UINT64_C(1) << (8 * (len - 8))) - 1;
+    }
+    *k0 = a;
+    *k1 = b;
+#else
+    uint64_t k[2];
+    key_pack(s, len, k);
+    *k0 = k[0];
+    *k1 = k[1];
+#endif
+    return true;
+}
+
+/* 1 to 6 decimal digits (parse_small_int without the blanks), or -1. Codes have one digit:
+ * that case inline. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+static int int_field_long(const char *s, size_t len)
+{
+    if (len - 1 >= 6)
+        return -1;
+    int v = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned char)s[i] - (unsigned)'0';
+        if (d > 9)
+            return -1;
+        v = v * 10 + (int)d;
+    }
+    return v;
+}
+
+static ALWAYS_INLINE int int_field(const char *s, size_t len)
+{
+    if (len == 1) {
+        unsigned d = (unsigned char)s[0] - (unsigned)'0';
+        return d <= 9 ? (int)d : -1;
+    }
+    return int_field_long(s, len);
+}
+
+/* A weight written as digits with at most one decimal point (or comma, in a semicolon file).
+ * When the digits form an integer m <= 2^53 and there are k <= 22 decimals, m and 10^k are exact
+ * doubles and one division rounds m / 10^k correctly, so the result is bit for bit what strtod
+ * (correctly rounded) gives: the classic fast path of decimal conversion. Anything else (a sign,
+ * an exponent, more digits) is left to mz_parse_double. */
+static inline bool weight_field(const char *s, size_t len, char dec, double *out)
+{
+    static const double pow10[20] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
+                                     1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
+                                     1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
+    if (len - 1 >= 20)
+        return false;
+    uint64_t m = 0;
+    size_t point = len;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned char)s[i] - (unsigned)'0';
+        if (d <= 9)
+            m = m * 10 + d;
+        else if ((s[i] == '.' || s[i] == dec) && point == len)
+            point = i;
+        else
+            return false;
+    }
+    const size_t digits = len - (point < len);
+    if (digits == 0 || digits > 19 || m > (UINT64_C(1) << 53))
+        return false;
+    *out = (double)m / pow10[point < len ? len - 1 - point : 0];
+    return true;
+}
+
+/* Bit i of each mask describes byte p[i], i < 64: the separator, '\n', NUL or '"', >= 0x80. */
+typedef struct masks {
+    uint64_t sep, nl, odd, high;
+} masks_t;
+
+static inline void block_masks(const char *p, char sep, masks_t *m)
+{
+#if defined(__SSE2__)
+    const __m128i vs = _mm_set1_epi8(sep), vn = _mm_set1_epi8('\n'), vq = _mm_set1_epi8('"'),
+                  vz = _mm_setzero_si128();
+    uint64_t s = 0, n = 0, o = 0, h = 0;
+    for (int k = 0; k < 4; k++) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        const int sh = 16 * k;
+        s |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vs)) << sh;
+        n |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vn)) << sh;
+        o |= (uint64_t)(uint32_t)_mm_movemask_epi8(
+                 _mm_or_si128(_mm_cmpeq_epi8(v, vq), _mm_cmpeq_epi8(v, vz)))
+             << sh;
+        h |= (uint64_t)(uint32_t)_mm_movemask_epi8(v) << sh;
+    }
+    m->sep = s;
+    m->nl = n;
+    m->odd = o;
+    m->high = h;
+#else
+    uint64_t s = 0, n = 0, o = 0, h = 0;
+    for (int i = 0; i < 64; i++) {
+        const unsigned char ch = (unsigned char)p[i];
+        s |= (uint64_t)(ch == (unsigned char)sep) << i;
+        n |= (uint64_t)(ch == '\n') << i;
+        o |= (uint64_t)(ch == '"' || ch == 0) << i;
+        h |= (uint64_t)(ch >= 0x80) << i;
+    }
+    m->sep = s;
+    m->nl = n;
+    m->odd = o;
+    m->high = h;
+#endif
+}
+
+static bool any_high(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return true;
+    return false;
+}
+
+/* Open a window on the tokenizer's buffer (none when it cannot give one). */
+static void fast_window(mz_extract_reader_t *r)
+{
+    char *p, *end;
+    long line;
+    if (mz_csv_raw(r->csv, &p, &end, &line) && p < end) {
+        r->wbase = r->wp = p;
+        r->wend = end;
+        r->wline0 = r->wline = line;
+    }
+}
+
+/* Hand what the fast path took back to the tokenizer and close the window. */
+static void fast_commit(mz_extract_reader_t *r)
+{
+    if (!r->wbase)
+        return;
+    mz_csv_raw_take(r->csv, (size_t)(r->wp - r->wbase), r->wline - r->wline0);
+    r->wbase = r->wp = r->wend = NULL;
+}
+
+/* 1 = record read, 0 = not a plain record (or the window is used up): the general path. */
+static int fast_record(mz_extract_reader_t *r, mz_record_t *rec)
+{
+    char *const p = r->wp;
+    if (p >= r->wend)
+        return 0;
+    const size_t nc = r->ncols;
+    /* fs[i]: offset of field i; fs[nc]: one past the end of the last field + 1 */
+    uint32_t *const fs = r->fstart;
+    size_t nsep = 0, base = 0, end;
+    uint64_t high = 0;
+    fs[0] = 0;
+    for (;;) {
+        masks_t m;
+        block_masks(p + base, r->sep, &m);
+        const uint64_t before = m.nl ? (UINT64_C(1) << __builtin_ctzll(m.nl)) - 1 : ~UINT64_C(0);
+        if (m.odd & before)
+            return 0; /* a quote or NUL */
+        high |= m.high & before;
+        for (uint64_t s = m.sep & before; s; s &= s - 1)
+            fs[++nsep] = (uint32_t)(base + (size_t)__builtin_ctzll(s) + 1);
+        if (nsep >= nc)
+            return 0; /* more fields than the header has columns (fs has room for a block) */
+        if (m.nl) {
+            end = base + (size_t)__builtin_ctzll(m.nl);
+            break;
+        }
+        base += 64;
+        if (base >= 1024)
+            return 0; /* a long line: the general path */
+    }
+    /* the '\n' at the window's end is the sentinel: the line goes on beyond the buffer */
+    if (p + end >= r->wend || nsep + 1 != nc)
+        return 0;
+    fs[nc] = (uint32_t)(end > 0 && p[end - 1] == '\r' ? end : end + 1);
+
+    /* field of column k: at p + fs[i], length fs[i + 1] - fs[i] - 1, i = col[k] */
+    const fast_cols_t c = r->fc;
+#define FP(i) (p + fs[i])
+#define FL(i) ((size_t)(fs[(i) + 1] - fs[i] - 1))
+    const int year = int_field(FP(c.year), FL(c.year));
+    if (year != r->year || year < 1950 || year > 2100)
+        return 0;
+    int unit = -1, stratum = -1;
+    uint64_t k0, k1;
+    const size_t kreis_len = c.kreis >= 0 ? FL(c.kreis) : 0;
+    if (kreis_len > 0) {
+        if (!key_field(FP(c.kreis), kreis_len, &k0, &k1))
+            return 0;
+        if (k0 != r->kreis_k0 || k1 != r->kreis_k1 || kreis_len != r->kreis_len) {
+            const key_slot_t *ks = key_find(r->kreise, k0, k1, (uint32_t)kreis_len);
+            if (!ks)
+                return 0;
+            r->kreis_k0 = k0;
+            r->kreis_k1 = k1;
+            r->kreis_len = kreis_len;
+            r->kreis_unit = ks->index;
+            r->kreis_stratum = ks->stratum;
+        }
+        unit = r->kreis_unit;
+        stratum = r->kreis_stratum;
+    }
+    if (c.schicht >= 0 && FL(c.schicht) > 0) {
+        const key_slot_t *ks;
+        if (!key_field(FP(c.schicht), FL(c.schicht), &k0, &k1) ||
+            !(ks = key_find(r->schichten, k0, k1, (uint32_t)FL(c.schicht))) ||
+            (unit >= 0 && ks->index != stratum))
+            return 0;
+        stratum = ks->index;
+    }
+    if (stratum < 0)
+        return 0;
+    if (c.psu >= 0 && (FL(c.psu) == 0 || FL(c.stratum) == 0))
+        return 0;
+    if (high && ((kreis_len && any_high(FP(c.kreis), kreis_len)) ||
+                 (c.psu >= 0 && (any_high(FP(c.psu), FL(c.psu)) ||
+                                 any_high(FP(c.stratum), FL(c.stratum))))))
+        return 0; /* UTF-8 to validate */
+    double w;
+    if (!weight_field(FP(c.weight), FL(c.weight), r->sep == ';' ? ',' : '.', &w) || !(w > 0) ||
+        w > MAX_WEIGHT)
+        return 0;
+    const int age = int_field(FP(c.age), FL(c.age));
+    const int sex = c.sex >= 0 && FL(c.sex) > 0 ? int_field(FP(c.sex), FL(c.sex)) : 0;
+    const int mig = int_field(FP(c.mig), FL(c.mig));
+    const int ilo = int_field(FP(c.ilo), FL(c.ilo));
+    const int selfemp = int_field(FP(c.selfemp), FL(c.selfemp));
+    const int sector = int_field(FP(c.sector), FL(c.sector));
+    if (age < 0 || age > 120 || (sex != 0 && sex != 1 && sex != 2) || mig < 0 || mig > 2 ||
+        ilo < 1 || ilo > 3 || selfemp < 0 || selfemp > 1 || sector < 0 || sector > 4)
+        return 0;
+    if ((ilo == MZ_ILO_EMPLOYED) != (sector != MZ_SECTOR_NONE) ||
+        (ilo != MZ_ILO_EMPLOYED && selfemp))
+        return 0;
+
+    /* taken */
+    rec->year = year;
+    rec->unit = unit;
+    rec->stratum = stratum;
+    rec->psu = NULL;
+    rec->design_stratum = NULL;
+    if (c.psu >= 0) {
+        char *ps = p + fs[c.psu], *ds = p + fs[c.stratum];
+        ps[FL(c.psu)] = '\0';
+        ds[FL(c.stratum)] = '\0';
+        rec->psu = ps;
+        rec->design_stratum = ds;
+    }
+    rec->weight = w;
+    rec->age = age;
+    rec->sex = sex;
+    rec->mig = mig;
+    rec->ilo = ilo;
+    rec->selfemp = selfemp;
+    rec->sector = sector;
+    rec->line = r->wline++;
+    if (c.synthetic >= 0 && FL(c.synthetic) == 1 && FP(c.synthetic)[0] == '1')
+        r->synthetic = true;
+    r->wp = p + end + 1;
+    return 1;
+#undef FP
+#undef FL
+}
+
+static int read_record(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err)
+{
+    if (r->fast) {
+        if (!r->wbase)
+            fast_window(r);
+        if (r->wbase && fast_record(r, rec))
+            return 1;
+        fast_commit(r);
+    }
     int rc = mz_csv_next(r->csv, err);
     if (rc <= 0)
         return rc;
@@ -401,5 +855,217 @@ int mz_extract_next(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err)
                          "self-employed only for employed persons (ilo = 1)"));
     if (r->col[C_SYNTHETIC] >= 0 && strcmp(FIELD(C_SYNTHETIC), "1") == 0)
         r->synthetic = true;
+    if (r->fast) {
+        /* the keys are valid from now on: the fast path may take records with them */
+        if (has_kreis)
+            key_add(r->kreise, &r->nkreise, FIELD(C_KREIS),
+                    mz_csv_field_len(r->csv, (size_t)r->col[C_KREIS]), rec->unit,
+                    mz_gazetteer_unit_stratum(r->opt.gazetteer, (size_t)rec->unit));
+        if (r->col[C_SCHICHT] >= 0 && FIELD(C_SCHICHT)[0])
+            key_add(r->schichten, &r->nschichten, FIELD(C_SCHICHT),
+                    mz_csv_field_len(r->csv, (size_t)r->col[C_SCHICHT]), rec->stratum,
+                    rec->stratum);
+    }
     return 1;
+}
+
+/* ---------------------------------------------------------------- reading ahead
+ *
+ * For a large file a thread reads the records (read_record, exactly as without it) into batches
+ * of BATCH_RECORDS, while the caller aggregates the previous batch: parsing and aggregation run
+ * on two cores. The records come out in the same order, with the same contents, line numbers
+ * and errors (an error ends its batch). Their strings point into the batch and stay valid until
+ * the next call, as promised by mz_extract.h. */
+
+static void batch_free(batch_t *b)
+{
+    if (b) {
+        free(b->str);
+        free(b);
+    }
+}
+
+/* Copy a string into the batch; returns its offset, or SIZE_MAX when out of memory. */
+static size_t batch_str(batch_t *b, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    if (b->str_len + n > b->str_cap) {
+        size_t nc = b->str_cap ? b->str_cap : 1u << 16;
+        while (nc < b->str_len + n)
+            nc *= 2;
+        char *ns = realloc(b->str, nc);
+        if (!ns)
+            return SIZE_MAX;
+        b->str = ns;
+        b->str_cap = nc;
+    }
+    memcpy(b->str + b->str_len, s, n);
+    b->str_len += n;
+    return b->str_len - n;
+}
+
+/* Fill one batch; the strings are kept as offsets until the batch is complete. */
+static void fill_batch(mz_extract_reader_t *r, batch_t *b)
+{
+    b->n = 0;
+    b->str_len = 0;
+    b->rc = 1;
+    size_t last_psu = SIZE_MAX, last_dst = SIZE_MAX;
+    while (b->n < BATCH_RECORDS) {
+        mz_record_t *rec = &b->rec[b->n];
+        int rc = read_record(r, rec, &b->err);
+        if (rc <= 0) {
+            b->rc = rc;
+            break;
+        }
+        if (rec->psu) {
+            /* consecutive records of a PSU share the copies */
+            size_t ps = last_psu != SIZE_MAX && strcmp(b->str + last_psu, rec->psu) == 0
+                            ? last_psu
+                            : batch_str(b, rec->psu);
+            size_t ds = ps != SIZE_MAX && last_dst != SIZE_MAX &&
+                                strcmp(b->str + last_dst, rec->design_stratum) == 0
+                            ? last_dst
+                            : batch_str(b, rec->design_stratum);
+            if (ps == SIZE_MAX || ds == SIZE_MAX) {
+                mz_error_set(&b->err, MZ_ERR_NOMEM, mz_csv_name(r->csv), 0, NULL, NULL, "%s",
+                             mz_strerror(MZ_ERR_NOMEM));
+                b->rc = -1;
+                break;
+            }
+            last_psu = ps;
+            last_dst = ds;
+            /* offset + 1 until the batch is complete (0 would read as NULL) */
+            rec->psu = (const char *)(uintptr_t)(ps + 1);
+            rec->design_stratum = (const char *)(uintptr_t)(ds + 1);
+        }
+        b->n++;
+    }
+    for (size_t i = 0; i < b->n; i++)
+        if (b->rec[i].psu) {
+            b->rec[i].psu = b->str + ((uintptr_t)b->rec[i].psu - 1);
+            b->rec[i].design_stratum = b->str + ((uintptr_t)b->rec[i].design_stratum - 1);
+        }
+    b->synthetic = r->synthetic;
+    b->bytes_read = mz_csv_bytes_read(r->csv);
+}
+
+static void *ahead_main(void *arg)
+{
+    mz_extract_reader_t *r = arg;
+    ahead_t *a = r->ahead;
+    for (;;) {
+        pthread_mutex_lock(&a->mu);
+        while (!a->stop && a->produced - a->consumed >= NBATCH)
+            pthread_cond_wait(&a->cv, &a->mu);
+        bool stop = a->stop;
+        batch_t *b = a->b[a->produced % NBATCH];
+        pthread_mutex_unlock(&a->mu);
+        if (stop)
+            return NULL;
+        fill_batch(r, b);
+        pthread_mutex_lock(&a->mu);
+        a->produced++;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        if (b->rc != 1)
+            return NULL;
+    }
+}
+
+/* Start reading ahead (large files with the fast paths on); quietly stay synchronous when a
+ * thread or memory is not to be had. */
+static void ahead_start(mz_extract_reader_t *r)
+{
+    r->ahead_tried = true;
+    if (!r->fast || mz_csv_bytes_total(r->csv) < AHEAD_MIN_BYTES || getenv("MZ_NO_AHEAD"))
+        return;
+    ahead_t *a = calloc(1, sizeof *a);
+    if (!a)
+        return;
+    bool ok = true;
+    for (size_t i = 0; i < NBATCH; i++)
+        ok = ok && (a->b[i] = calloc(1, sizeof *a->b[i])) != NULL;
+    if (ok && pthread_mutex_init(&a->mu, NULL) == 0) {
+        if (pthread_cond_init(&a->cv, NULL) == 0) {
+            r->ahead = a;
+            if (pthread_create(&a->thread, NULL, ahead_main, r) == 0)
+                return;
+            r->ahead = NULL;
+            pthread_cond_destroy(&a->cv);
+        }
+        pthread_mutex_destroy(&a->mu);
+    }
+    for (size_t i = 0; i < NBATCH; i++)
+        batch_free(a->b[i]);
+    free(a);
+}
+
+static void ahead_stop(mz_extract_reader_t *r)
+{
+    ahead_t *a = r->ahead;
+    if (!a)
+        return;
+    if (!a->joined) {
+        pthread_mutex_lock(&a->mu);
+        a->stop = true;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        pthread_join(a->thread, NULL);
+    }
+    pthread_cond_destroy(&a->cv);
+    pthread_mutex_destroy(&a->mu);
+    for (size_t i = 0; i < NBATCH; i++)
+        batch_free(a->b[i]);
+    free(a);
+    r->ahead = NULL;
+}
+
+static int ahead_next(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err)
+{
+    ahead_t *a = r->ahead;
+    for (;;) {
+        if (a->done) {
+            if (a->final_rc < 0 && err)
+                *err = a->b[(a->consumed) % NBATCH]->err;
+            return a->final_rc;
+        }
+        if (!a->have) {
+            pthread_mutex_lock(&a->mu);
+            while (a->produced == a->consumed)
+                pthread_cond_wait(&a->cv, &a->mu);
+            pthread_mutex_unlock(&a->mu);
+            a->have = true;
+            a->pos = 0;
+        }
+        batch_t *b = a->b[a->consumed % NBATCH];
+        if (a->pos < b->n) {
+            *rec = b->rec[a->pos++];
+            return 1;
+        }
+        a->synthetic = b->synthetic;
+        a->bytes_read = b->bytes_read;
+        if (b->rc != 1) {
+            /* the end or an error: keep this batch (its error) and stay here */
+            a->done = true;
+            a->final_rc = b->rc;
+            pthread_join(a->thread, NULL); /* it ended after this batch */
+            a->joined = true;
+            continue;
+        }
+        pthread_mutex_lock(&a->mu);
+        a->consumed++;
+        a->have = false;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+    }
+}
+
+int mz_extract_next(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err)
+{
+    if (!r->ahead_tried)
+        ahead_start(r);
+    if (r->ahead)
+        return ahead_next(r, rec, err);
+    return read_record(r, rec, err);
 }

@@ -957,11 +957,28 @@ static mz_status_t read_readstat(const char *path, mz_input_format_t fmt, builde
     if (mz_profile_use_labels(b->p))
         readstat_set_value_label_handler(parser, rs_value_label);
     readstat_error_t rc = READSTAT_OK;
-    switch (fmt) {
-    case MZ_FORMAT_DTA: rc = readstat_parse_dta(parser, path, &s); break;
-    case MZ_FORMAT_SAV: rc = readstat_parse_sav(parser, path, &s); break;
-    case MZ_FORMAT_SAS7BDAT: rc = readstat_parse_sas7bdat(parser, path, &s); break;
-    case MZ_FORMAT_CSV: break;
+    /* Stata files keep their value labels after the data: collect them in a first pass, or no
+     * record would see its labels (and a numeric recode would silently take their place) */
+    if (fmt == MZ_FORMAT_DTA && mz_profile_use_labels(b->p)) {
+        readstat_parser_t *lp = readstat_parser_init();
+        if (!lp) {
+            readstat_parser_free(parser);
+            rs_state_finish(&s);
+            return mz_error_set(err, MZ_ERR_NOMEM, path, 0, NULL, NULL, "%s",
+                                mz_strerror(MZ_ERR_NOMEM));
+        }
+        readstat_set_value_label_handler(lp, rs_value_label);
+        readstat_set_error_handler(lp, rs_error);
+        rc = readstat_parse_dta(lp, path, &s);
+        readstat_parser_free(lp);
+    }
+    if (rc == READSTAT_OK && s.st == MZ_OK) {
+        switch (fmt) {
+        case MZ_FORMAT_DTA: rc = readstat_parse_dta(parser, path, &s); break;
+        case MZ_FORMAT_SAV: rc = readstat_parse_sav(parser, path, &s); break;
+        case MZ_FORMAT_SAS7BDAT: rc = readstat_parse_sas7bdat(parser, path, &s); break;
+        case MZ_FORMAT_CSV: break;
+        }
     }
     readstat_parser_free(parser);
     if (s.st == MZ_OK && rc == READSTAT_OK) {

@@ -299,6 +299,11 @@ static mz_status_t read_csv(mz_tables_t *t, mz_csv_t *csv, mz_tables_file_info_t
                                           "row has only %zu fields (wrong separator or "
                                           "truncated row?)"),
                                     n);
+            /* a longer value would be cut off and could then read as a valid one */
+            if (k != C_SOURCE && mz_csv_field_len(csv, (size_t)col[k]) >= sizeof f[k])
+                return mz_error_set(err, MZ_ERR_DATA, name, line, colname[k],
+                                    mz_csv_field(csv, (size_t)col[k]), "%s",
+                                    mz_tr("Wert zu lang", "value too long"));
             snprintf(f[k], sizeof f[k], "%s", mz_csv_field(csv, (size_t)col[k]));
             trim(f[k]);
         }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,13 +127,27 @@ void mz_str_free(mz_str_t *b)
     b->len = b->cap = 0;
 }
 
+/* Eight bytes at a time: each word is mixed in with a multiply; the tail is read as a shorter
+ * word. Keys are short ids (PSU numbers, stratum codes), so this beats a byte-wise FNV. */
 static uint64_t hash_bytes(const char *k, size_t n)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)k[i];
-        h *= 1099511628211ull;
+    const uint64_t mul = 0x9e3779b97f4a7c15ull;
+    uint64_t h = 0x243f6a8885a308d3ull ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, k, 8);
+        h = (h ^ w) * mul;
+        h ^= h >> 32;
+        k += 8;
+        n -= 8;
     }
+    if (n > 0) {
+        uint64_t w = 0;
+        memcpy(&w, k, n);
+        h = (h ^ w) * mul;
+        h ^= h >> 32;
+    }
+    h *= mul;
     return h ^ (h >> 29);
 }
 
@@ -140,12 +155,16 @@ void mz_strmap_init(mz_strmap_t *m) { memset(m, 0, sizeof *m); }
 
 void mz_strmap_finish(mz_strmap_t *m)
 {
-    for (size_t i = 0; i < m->count; i++)
-        free(m->keys[i]);
-    free(m->keys);
-    free(m->klen);
+    free(m->arena);
+    free(m->koff);
     free(m->slots);
     memset(m, 0, sizeof *m);
+}
+
+static inline const char *key_at(const mz_strmap_t *m, size_t id, size_t *len)
+{
+    *len = m->koff[id + 1] - m->koff[id] - 1;
+    return m->arena + m->koff[id];
 }
 
 long mz_strmap_find(const mz_strmap_t *m, const char *key, size_t len)
@@ -157,8 +176,9 @@ long mz_strmap_find(const mz_strmap_t *m, const char *key, size_t len)
         uint32_t v = m->slots[i];
         if (!v)
             return -1;
-        size_t id = v - 1;
-        if (m->klen[id] == len && memcmp(m->keys[id], key, len) == 0)
+        size_t id = v - 1, kl;
+        const char *k = key_at(m, id, &kl);
+        if (kl == len && memcmp(k, key, len) == 0)
             return (long)id;
     }
 }
@@ -170,7 +190,9 @@ static bool grow(mz_strmap_t *m)
     if (!slots)
         return false;
     for (size_t id = 0; id < m->count; id++) {
-        size_t i = hash_bytes(m->keys[id], m->klen[id]) & (ns - 1);
+        size_t kl;
+        const char *k = key_at(m, id, &kl);
+        size_t i = hash_bytes(k, kl) & (ns - 1);
         while (slots[i])
             i = (i + 1) & (ns - 1);
         slots[i] = (uint32_t)id + 1;
@@ -188,27 +210,33 @@ long mz_strmap_intern(mz_strmap_t *m, const char *key, size_t len, bool *added)
     long id = mz_strmap_find(m, key, len);
     if (id >= 0)
         return id;
+    if (m->count >= UINT32_MAX - 1 || len >= UINT32_MAX - m->arena_len - 1)
+        return -1;
     if ((m->count + 1) * 2 > m->nslots && !grow(m))
         return -1;
-    if (m->count == m->kcap) {
+    if (m->count + 2 > m->kcap) {
         size_t nc = m->kcap ? m->kcap * 2 : 128;
-        char **nk = realloc(m->keys, nc * sizeof *nk);
-        if (nk)
-            m->keys = nk;
-        size_t *nl = realloc(m->klen, nc * sizeof *nl);
-        if (nl)
-            m->klen = nl;
-        if (!nk || !nl)
+        uint32_t *nk = realloc(m->koff, nc * sizeof *nk);
+        if (!nk)
             return -1;
+        m->koff = nk;
         m->kcap = nc;
     }
-    char *k = malloc(len + 1);
-    if (!k)
-        return -1;
-    memcpy(k, key, len);
-    k[len] = '\0';
-    m->keys[m->count] = k;
-    m->klen[m->count] = len;
+    if (m->arena_len + len + 1 > m->arena_cap) {
+        size_t nc = m->arena_cap ? m->arena_cap : 4096;
+        while (nc < m->arena_len + len + 1)
+            nc *= 2;
+        char *na = realloc(m->arena, nc);
+        if (!na)
+            return -1;
+        m->arena = na;
+        m->arena_cap = nc;
+    }
+    m->koff[m->count] = (uint32_t)m->arena_len;
+    memcpy(m->arena + m->arena_len, key, len);
+    m->arena[m->arena_len + len] = '\0';
+    m->arena_len += len + 1;
+    m->koff[m->count + 1] = (uint32_t)m->arena_len;
     size_t mask = m->nslots - 1;
     size_t i = hash_bytes(key, len) & mask;
     while (m->slots[i])
@@ -225,3 +253,19 @@ double mz_now(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+/* -1 = not decided yet (read MZATLAS_GENERIC on first use), 0 = off, 1 = on */
+static atomic_int fast_paths = -1;
+
+bool mz_fast_paths(void)
+{
+    int v = atomic_load(&fast_paths);
+    if (v < 0) {
+        const char *env = getenv("MZATLAS_GENERIC");
+        v = env && *env && strcmp(env, "0") != 0 ? 0 : 1;
+        atomic_store(&fast_paths, v);
+    }
+    return v == 1;
+}
+
+void mz_set_fast_paths(bool on) { atomic_store(&fast_paths, on ? 1 : 0); }

@@ -122,8 +122,8 @@ Test(ptable, single_suppression_in_a_row_is_recomputable)
 
 Test(ptable, cheapest_cycle_protects_a_cell)
 {
-    /* secret (0,0) = 20; the cheapest rectangle through it uses (0,1)=5, (2,0)=4, (2,1)=30 or
-     * (1,0)=9, (1,1)=10 … the greedy takes the cheapest bounding cells and must end protected */
+    /* secret (0,0) = 20 with protection ±3: the greedy forward pass takes cheap bounding cells,
+     * the backward pass gives back what a cheaper rectangle makes unnecessary */
     static const double v[] = {20, 5, 7, 9, 10, 11, 4, 30, 8};
     tab_t tb;
     tab_init(&tb, 3, 3, v);
@@ -148,6 +148,11 @@ Test(ptable, cheapest_cycle_protects_a_cell)
         in_col += !mz_ptable_unit_published(tb.t, inner(&tb, r, 0));
     cr_assert_eq(in_row, 1);
     cr_assert_eq(in_col, 1);
+    /* of the four rectangles through (0,0) that allow ±3, the cheapest: (0,2)=7, (2,0)=4,
+     * (2,2)=8 (cost 19; the others cost 24, 27 and 39) */
+    cr_assert(!mz_ptable_unit_published(tb.t, inner(&tb, 0, 2)));
+    cr_assert(!mz_ptable_unit_published(tb.t, inner(&tb, 2, 0)));
+    cr_assert(!mz_ptable_unit_published(tb.t, inner(&tb, 2, 2)));
     for (size_t r = 0; r < 3; r++)
         cr_assert(mz_ptable_unit_published(tb.t, rowtot(&tb, r)));
     for (size_t c = 0; c < 3; c++)
@@ -191,7 +196,8 @@ Test(ptable, four_by_four_two_per_row_and_column_still_recoverable)
     cr_assert_float_eq(lo, 20, 1e-6);
     cr_assert_float_eq(hi, 20, 1e-6);
     cr_assert_eq(mz_ptable_judge(tb.t, (size_t)s, lo, hi), MZ_PROT_EXACT);
-    /* the other block is a proper cycle: (2,2) = 12 moves within [12 - min(12,14), 12 + min(2,1)] */
+    /* the other block is a proper cycle: (2,2) = 12 moves within
+     * [12 - min(12,14), 12 + min(2,1)] */
     cell_interval(&tb, 2, 2, &lo, &hi);
     cr_assert_float_eq(lo, 0, 1e-6);
     cr_assert_float_eq(hi, 13, 1e-6);

@@ -188,6 +188,8 @@ mz_mh_definition_t mz_batch_mh_for(const mz_batch_t *b, int year);
 mz_run_t *mz_batch_run_at(mz_batch_t *b, size_t i);
 /** Seconds each year took (read + compute + write), after mz_batch_execute. */
 double mz_batch_year_seconds(const mz_batch_t *b, size_t i);
+/** The trend of the years (after mz_batch_execute succeeded; owned by the batch). */
+const struct mz_trend *mz_batch_trend(const mz_batch_t *b);
 
 /* ---- the trend: years side by side ---- */
 
@@ -245,6 +247,8 @@ bool mz_trend_synthetic(const mz_trend_t *t, size_t i);
 /** The source named by the inputs of year i ("" when none, see mz_run_source). */
 const char *mz_trend_source(const mz_trend_t *t, size_t i);
 mz_age_band_t mz_trend_band(const mz_trend_t *t);
+/** "Quelle: …" naming every year's source, in the current language. */
+void mz_trend_source_line(const mz_trend_t *t, char *buf, size_t size);
 
 /** Footprints of one indicator at the region level, in output order. */
 size_t mz_trend_footprint_count(const mz_trend_t *t, mz_indicator_t ind);

@@ -65,6 +65,10 @@ void mz_cells_destroy(mz_cells_t *cells);
 
 /** Add a record. With psu and design_stratum set, per-PSU totals are kept too. */
 mz_status_t mz_cells_add_record(mz_cells_t *cells, const mz_record_t *rec, mz_error_t *err);
+/** No more records will be added: frees the lookup of PSU ids (about a third of the memory of
+ *  the per-PSU totals); the totals and counts stay. A record with design columns added after
+ *  it fails with MZ_ERR_INTERNAL; cells (tabulated input) may still be added. */
+void mz_cells_finish(mz_cells_t *cells);
 /** Add a whole cell (tabulated input): unit >= 0, or unit = -1 and stratum >= 0, or both -1 for
  *  counts given for the Land only (they enter the Land total, no stratum or unit). */
 void mz_cells_add_cell(mz_cells_t *cells, int unit, int stratum, const mz_cell_t *cell);
@@ -105,7 +109,10 @@ typedef struct mz_psu_part {
 } mz_psu_part_t;
 
 size_t mz_cells_psu_part_count(const mz_cells_t *cells);
+/** Part i. The parts are stored compactly: the result is valid until the next call (and not to
+ *  be used from several threads at once); mz_cells_psu_part_get copies into the caller's. */
 const mz_psu_part_t *mz_cells_psu_part(const mz_cells_t *cells, size_t i);
+void mz_cells_psu_part_get(const mz_cells_t *cells, size_t i, mz_psu_part_t *out);
 
 #ifdef __cplusplus
 }
