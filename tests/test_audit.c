@@ -3,162 +3,40 @@
  * beside a withheld rate, and a table without its complementary suppressions are caught. The
  * true values come from the library (a run with the same options), never from the outputs. */
 #include <criterion/criterion.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <xlsxwriter.h>
 
 #include "mzatlas/mz_output.h"
 #include "mzatlas/mz_run.h"
 #include "mzatlas/mz_suppress.h"
+#include "testutil.h"
 
-/* ---------------------------------------------------------------- running the binary */
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, len = 0, got;
-    char *s = malloc(cap);
-    cr_assert_not_null(s);
-    while ((got = fread(s + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len < 2) {
-            cap *= 2;
-            s = realloc(s, cap);
-            cr_assert_not_null(s);
-        }
-    }
-    fclose(f);
-    s[len] = '\0';
-    return s;
-}
-
-static void spit(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "%s", path);
-    fputs(text, f);
-    cr_assert_eq(fclose(f), 0);
-}
-
-typedef struct result {
-    int code;
-    char *out, *err;
-} result_t;
+/* ---------------------------------------------------------------- the work directory */
 
 static char work[64];
 
-static result_t run_bin(const char *const *args)
-{
-    const char *bin = getenv("MZ_BIN");
-    cr_assert_not_null(bin, "MZ_BIN must be set");
-    char out[128], errp[128];
-    snprintf(out, sizeof out, "%s/.stdout", work);
-    snprintf(errp, sizeof errp, "%s/.stderr", work);
-    const char *argv[32];
-    size_t n = 0;
-    argv[n++] = bin;
-    for (size_t i = 0; args[i]; i++) {
-        cr_assert(n < 31);
-        argv[n++] = args[i];
-    }
-    argv[n] = NULL;
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fo < 0 || fe < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0)
-            _exit(120);
-        execv(argv[0], (char *const *)argv);
-        _exit(122);
-    }
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    cr_assert(WIFEXITED(status), "mzatlas did not exit normally");
-    result_t r = {WEXITSTATUS(status), slurp(out), slurp(errp)};
-    cr_assert(r.code < 120, "exec failed");
-    cr_assert(r.out && r.err);
-    unlink(out);
-    unlink(errp);
-    return r;
-}
+static void make_work(void) { tu_workdir_make(work, sizeof work, "audit"); }
 
-#define RUN(...) run_bin((const char *const[]){__VA_ARGS__, NULL})
-
-static void result_free(result_t *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static int rm_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return 0;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                    continue;
-                char sub[4096];
-                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-                rm_tree(sub);
-            }
-            closedir(d);
-        }
-        return rmdir(path);
-    }
-    return unlink(path);
-}
-
-static void make_work(void)
-{
-    snprintf(work, sizeof work, "/tmp/mz-test-audit-XXXXXX");
-    cr_assert_not_null(mkdtemp(work));
-}
-
-static void drop_work(void)
-{
-    if (work[0])
-        rm_tree(work);
-    work[0] = '\0';
-}
+static void drop_work(void) { tu_workdir_drop(work); }
 
 TestSuite(audit, .init = make_work, .fini = drop_work);
 
 static const char *in_work(const char *rel, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/%s", work, rel);
-    return buf;
+    return tu_path(work, rel, buf, size);
 }
 
 static const char *fixture(char *buf, size_t size)
 {
-    const char *fx = getenv("MZ_FIXTURES");
-    cr_assert_not_null(fx, "MZ_FIXTURES must be set");
-    snprintf(buf, size, "%s/secrecy/secret-2007.csv", fx);
-    return buf;
+    return tu_fixture_path("secrecy/secret-2007.csv", buf, size);
 }
 
 static const char *example(char *buf, size_t size)
 {
-    const char *data = getenv("MZATLAS_DATA");
-    cr_assert_not_null(data, "MZATLAS_DATA must be set");
-    snprintf(buf, size, "%s/examples/example-2007.csv", data);
-    return buf;
+    return tu_data_path("examples/example-2007.csv", buf, size);
 }
 
 /* ------------------------------------------------------- the fixture run and its truth */
@@ -203,10 +81,10 @@ static void fixture_dir(const char *outputs, char *dir, size_t size)
 {
     char fx[4096];
     in_work("out", dir, size);
-    result_t r = RUN("run", FIXTURE_OPTS, "--outputs", outputs, "--out", dir,
+    tu_result_t r = TU_RUN("run", FIXTURE_OPTS, "--outputs", outputs, "--out", dir,
                      fixture(fx, sizeof fx));
     cr_assert_eq(r.code, 0, "%s", r.err);
-    result_free(&r);
+    tu_result_free(&r);
 }
 
 /* ------------------------------------------------------- editing indicators.csv */
@@ -275,7 +153,7 @@ static size_t edit_indicators(const char *dir, row_edit_t edit, void *ctx)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/indicators.csv", dir);
-    char *text = slurp(path);
+    char *text = tu_slurp(path, NULL);
     cr_assert_not_null(text);
     size_t cap = strlen(text) * 2 + 65536, o = 0, changed = 0;
     char *out = malloc(cap);
@@ -297,7 +175,7 @@ static size_t edit_indicators(const char *dir, row_edit_t edit, void *ctx)
         o += (size_t)snprintf(out + o, cap - o, "%s\n", put);
         cr_assert(o < cap);
     }
-    spit(path, out);
+    tu_write_file(path, out);
     free(out);
     free(text);
     return changed;
@@ -335,9 +213,9 @@ Test(audit, real_run_with_min_cases_20_passes_its_own_audit)
     char ex[4096], dir[1024];
     example(ex, sizeof ex);
     in_work("real", dir, sizeof dir);
-    result_t r = RUN("run", "--min-cases", "20", "--out", dir, ex);
+    tu_result_t r = TU_RUN("run", "--min-cases", "20", "--out", dir, ex);
     cr_assert_eq(r.code, 0, "%s", r.err);
-    result_free(&r);
+    tu_result_free(&r);
     /* several cells are secret, and complements were needed */
     mz_run_options_t o;
     mz_run_options_init(&o);
@@ -349,7 +227,7 @@ Test(audit, real_run_with_min_cases_20_passes_its_own_audit)
     cr_assert_eq(si->unprotected, 0);
     char path[4096];
     snprintf(path, sizeof path, "%s/indicators.csv", dir);
-    char *csv = slurp(path);
+    char *csv = tu_slurp(path, NULL);
     size_t dots = 0;
     for (const char *p = strstr(csv, ",.\n"); p; p = strstr(p + 1, ",.\n"))
         dots++;
@@ -357,15 +235,15 @@ Test(audit, real_run_with_min_cases_20_passes_its_own_audit)
     cr_assert_geq(dots, si->primary + si->secondary);
     mz_run_destroy(ref);
 
-    r = RUN("audit", dir);
+    r = TU_RUN("audit", dir);
     cr_assert_eq(r.code, 0, "exit %d\n%s%s", r.code, r.out, r.err);
     cr_assert(strstr(r.out, "keine Befunde"), "%s", r.out);
     cr_assert(strstr(r.out, "Personenmodell"), "%s", r.out);
-    result_free(&r);
-    r = RUN("audit", "--lang", "en", dir);
+    tu_result_free(&r);
+    r = TU_RUN("audit", "--lang", "en", dir);
     cr_assert_eq(r.code, 0);
     cr_assert(strstr(r.out, "no findings"), "%s", r.out);
-    result_free(&r);
+    tu_result_free(&r);
 }
 
 struct plant {
@@ -393,9 +271,9 @@ Test(audit, planted_withheld_value_in_indicators_csv_is_caught)
 {
     char dir[1024], fx[4096];
     fixture_dir("csv", dir, sizeof dir);
-    result_t r = RUN("audit", dir);
+    tu_result_t r = TU_RUN("audit", dir);
     cr_assert_eq(r.code, 0, "clean before planting:\n%s", r.out);
-    result_free(&r);
+    tu_result_free(&r);
 
     mz_run_options_t o;
     fixture_options(&o);
@@ -406,7 +284,7 @@ Test(audit, planted_withheld_value_in_indicators_csv_is_caught)
     cr_assert_eq(primary_symbol(ref, e), MZ_SYM_SECRET);
     struct plant p = {e, false};
     cr_assert_eq(edit_indicators(dir, plant_numerator, &p), 1);
-    r = RUN("audit", dir);
+    r = TU_RUN("audit", dir);
     cr_assert_eq(r.code, 5, "exit %d\n%s%s", r.code, r.out, r.err);
     cr_assert(strstr(r.out, "[published] indicators.csv"), "%s", r.out);
     cr_assert(strstr(r.out, "[leak] indicators.csv"), "%s", r.out);
@@ -416,7 +294,7 @@ Test(audit, planted_withheld_value_in_indicators_csv_is_caught)
     char v[64];
     fmt(e->p.numerator, v, sizeof v);
     cr_assert_null(strstr(r.out, v), "the audit printed the withheld value %s", v);
-    result_free(&r);
+    tu_result_free(&r);
     mz_run_destroy(ref);
 }
 
@@ -432,13 +310,13 @@ Test(audit, secret_row_written_back_as_published_is_caught)
     cr_assert_not_null(e);
     struct plant p = {e, true};
     cr_assert_eq(edit_indicators(dir, plant_numerator, &p), 1);
-    result_t r = RUN("audit", "--lang", "en", dir);
+    tu_result_t r = TU_RUN("audit", "--lang", "en", dir);
     cr_assert_eq(r.code, 5, "%s", r.out);
     cr_assert(strstr(r.out, "[published] indicators.csv"), "%s", r.out);
     cr_assert(strstr(r.out, "self_employment_share/region/03153/with: must be withheld"), "%s",
               r.out);
     cr_assert(strstr(r.out, "[recomputable]"), "%s", r.out);
-    result_free(&r);
+    tu_result_free(&r);
     mz_run_destroy(ref);
 }
 
@@ -480,7 +358,7 @@ Test(audit, table_without_complementary_suppressions_fails)
     struct restore rs = {reference(&o, fixture(fx, sizeof fx)), 0};
     edit_indicators(dir, restore_complements, &rs);
     cr_assert_geq(rs.n, 9, "complements restored: %zu", rs.n);
-    result_t r = RUN("audit", dir);
+    tu_result_t r = TU_RUN("audit", dir);
     cr_assert_eq(r.code, 5, "%s", r.out);
     /* only the intervals can complain: every restored row is allowed by the rules */
     cr_assert_null(strstr(r.out, "[published]"), "%s", r.out);
@@ -490,7 +368,7 @@ Test(audit, table_without_complementary_suppressions_fails)
     cr_assert(strstr(r.out, "[recomputable] indicators.csv: unemployment_rate/region/03101/with"),
               "%s", r.out);
     cr_assert(strstr(r.out, "sector_migration_share:agriculture/region/03102/all"), "%s", r.out);
-    result_free(&r);
+    tu_result_free(&r);
     mz_run_destroy(rs.ref);
 }
 
@@ -515,18 +393,18 @@ Test(audit, gap_beside_a_withheld_rate_is_caught)
     const mz_estimate_t *gap = mz_results_find(mz_run_results(ref), MZ_IND_UNEMPLOYMENT_RATE,
                                                MZ_LEVEL_REGION, "03101", MZ_G_GAP);
     cr_assert_eq(edit_indicators(dir, publish_gap, (void *)gap), 1);
-    result_t r = RUN("audit", dir);
+    tu_result_t r = TU_RUN("audit", dir);
     cr_assert_eq(r.code, 5, "%s", r.out);
     cr_assert(strstr(r.out, "[symbol] indicators.csv"), "%s", r.out);
     cr_assert(strstr(r.out, "unemployment_rate/region/03101/gap"), "%s", r.out);
-    result_free(&r);
+    tu_result_free(&r);
     mz_run_destroy(ref);
 }
 
 /* Insert text before the first "</desc>" of an SVG. */
 static void svg_insert(const char *path, const char *text)
 {
-    char *s = slurp(path);
+    char *s = tu_slurp(path, NULL);
     cr_assert_not_null(s, "%s", path);
     char *p = strstr(s, "</desc>");
     cr_assert_not_null(p, "%s has no <desc>", path);
@@ -534,7 +412,7 @@ static void svg_insert(const char *path, const char *text)
     char *o = malloc(n);
     cr_assert_not_null(o);
     snprintf(o, n, "%.*s%s%s", (int)(p - s), s, text, p);
-    spit(path, o);
+    tu_write_file(path, o);
     free(o);
     free(s);
 }
@@ -543,9 +421,9 @@ Test(audit, withheld_values_in_maps_and_workbook_are_caught)
 {
     char dir[1024], fx[4096], path[4096];
     fixture_dir("csv,xlsx,maps", dir, sizeof dir);
-    result_t r = RUN("audit", dir);
+    tu_result_t r = TU_RUN("audit", dir);
     cr_assert_eq(r.code, 0, "the run's own maps and workbook are clean:\n%s", r.out);
-    result_free(&r);
+    tu_result_free(&r);
 
     mz_run_options_t o;
     fixture_options(&o);
@@ -607,7 +485,7 @@ Test(audit, withheld_values_in_maps_and_workbook_are_caught)
     worksheet_write_number(ws, 1, 1, e->p.numerator, NULL);
     cr_assert_eq(workbook_close(wb), LXW_NO_ERROR);
 
-    r = RUN("audit", dir);
+    r = TU_RUN("audit", dir);
     cr_assert_eq(r.code, 5, "%s", r.out);
     cr_assert(strstr(r.out, "[leak] maps/abb09-erwerbslosigkeit.svg"), "%s", r.out);
     char expect[256];
@@ -617,45 +495,44 @@ Test(audit, withheld_values_in_maps_and_workbook_are_caught)
                             "unemployment_rate/region/03101/with"),
               "%s", r.out);
     cr_assert_null(strstr(r.out, "[published]"), "indicators.csv is untouched:\n%s", r.out);
-    result_free(&r);
+    tu_result_free(&r);
     mz_run_destroy(ref);
 }
 
 Test(audit, usage_and_input_errors)
 {
     char dir[1024], other[4096], fx[4096];
-    result_t r = RUN("audit");
+    tu_result_t r = TU_RUN("audit");
     cr_assert_eq(r.code, 2);
-    result_free(&r);
-    r = RUN("audit", "a", "b");
+    tu_result_free(&r);
+    r = TU_RUN("audit", "a", "b");
     cr_assert_eq(r.code, 2);
-    result_free(&r);
-    r = RUN("audit", "--protection", "-1", "x");
+    tu_result_free(&r);
+    r = TU_RUN("audit", "--protection", "-1", "x");
     cr_assert_eq(r.code, 2);
-    result_free(&r);
-    r = RUN("audit", in_work("missing", dir, sizeof dir));
+    tu_result_free(&r);
+    r = TU_RUN("audit", in_work("missing", dir, sizeof dir));
     cr_assert_eq(r.code, 4, "%s", r.err);
-    result_free(&r);
-    r = RUN("audit", "--help");
+    tu_result_free(&r);
+    r = TU_RUN("audit", "--help");
     cr_assert_eq(r.code, 0);
     cr_assert(strstr(r.out, "5 Befunde"), "%s", r.out);
-    result_free(&r);
-    r = RUN("audit", "--lang", "en", "--help");
+    tu_result_free(&r);
+    r = TU_RUN("audit", "--lang", "en", "--help");
     cr_assert(strstr(r.out, "5 findings"), "%s", r.out);
-    result_free(&r);
-    r = RUN("--help");
+    tu_result_free(&r);
+    r = TU_RUN("--help");
     cr_assert(strstr(r.out, "audit"), "%s", r.out);
-    result_free(&r);
+    tu_result_free(&r);
     /* an extract that is not the one the outputs were made from */
     fixture_dir("csv", dir, sizeof dir);
-    const char *fxd = getenv("MZ_FIXTURES");
-    snprintf(other, sizeof other, "%s/core/small-2007.csv", fxd);
-    r = RUN("audit", "--extract", other, dir);
+    tu_fixture_path("core/small-2007.csv", other, sizeof other);
+    r = TU_RUN("audit", "--extract", other, dir);
     cr_assert_eq(r.code, 3, "%s", r.err);
     cr_assert(strstr(r.err, "run.json"), "%s", r.err);
-    result_free(&r);
+    tu_result_free(&r);
     /* the right one, given explicitly */
-    r = RUN("audit", "--extract", fixture(fx, sizeof fx), dir);
+    r = TU_RUN("audit", "--extract", fixture(fx, sizeof fx), dir);
     cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
-    result_free(&r);
+    tu_result_free(&r);
 }

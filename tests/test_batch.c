@@ -5,18 +5,13 @@
  *
  * Inputs are synthetic extracts of 2007, 2015 and 2017 made with `mzatlas synth`. */
 #include <criterion/criterion.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "mzatlas/mz_batch.h"
+#include "testutil.h"
 
 #define PERSONS "20000"
 
@@ -24,82 +19,20 @@
 
 static char work[64];
 
-static int rm_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return 0;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                    continue;
-                char sub[4096];
-                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-                rm_tree(sub);
-            }
-            closedir(d);
-        }
-        return rmdir(path);
-    }
-    return unlink(path);
-}
+static void make_work(void) { tu_workdir_make(work, sizeof work, "batch"); }
 
-static void make_work(void)
-{
-    snprintf(work, sizeof work, "/tmp/mz-test-batch-XXXXXX");
-    cr_assert_not_null(mkdtemp(work));
-}
-
-static void drop_work(void)
-{
-    if (work[0])
-        rm_tree(work);
-    work[0] = '\0';
-}
+static void drop_work(void) { tu_workdir_drop(work); }
 
 static const char *in_work(const char *rel, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/%s", work, rel);
-    return buf;
-}
-
-static bool exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-static char *slurp(const char *path, size_t *len_out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, len = 0, got;
-    char *s = malloc(cap);
-    cr_assert_not_null(s);
-    while ((got = fread(s + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len < 2) {
-            cap *= 2;
-            s = realloc(s, cap);
-            cr_assert_not_null(s);
-        }
-    }
-    fclose(f);
-    s[len] = '\0';
-    if (len_out)
-        *len_out = len;
-    return s;
+    return tu_path(work, rel, buf, size);
 }
 
 /* Both files exist and hold the same bytes. */
 static void assert_same_file(const char *a, const char *b)
 {
     size_t la, lb;
-    char *x = slurp(a, &la), *y = slurp(b, &lb);
+    char *x = tu_slurp(a, &la), *y = tu_slurp(b, &lb);
     cr_assert_not_null(x, "%s missing", a);
     cr_assert_not_null(y, "%s missing", b);
     cr_assert(la == lb && memcmp(x, y, la) == 0, "%s and %s differ", a, b);
@@ -111,41 +44,13 @@ static void assert_same_file(const char *a, const char *b)
  * Returns the exit code. */
 static int run_bin(char **err, const char *const *args)
 {
-    const char *bin = getenv("MZ_BIN");
-    cr_assert_not_null(bin, "MZ_BIN must be set");
-    char errpath[128];
-    snprintf(errpath, sizeof errpath, "%s/stderr.txt", work);
-    const char *argv[64];
-    size_t n = 0;
-    argv[n++] = bin;
-    for (size_t i = 0; args[i]; i++) {
-        cr_assert(n < 63);
-        argv[n++] = args[i];
+    tu_result_t r = tu_run(NULL, args);
+    if (err) {
+        *err = r.err;
+        r.err = NULL;
     }
-    argv[n] = NULL;
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        int fe = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fo = open("/dev/null", O_WRONLY);
-        if (fe < 0 || fo < 0 || dup2(fe, 2) < 0 || dup2(fo, 1) < 0)
-            _exit(120);
-        execv(argv[0], (char *const *)argv);
-        _exit(122);
-    }
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    cr_assert(WIFEXITED(status), "mzatlas did not exit normally");
-    int code = WEXITSTATUS(status);
-    cr_assert(code < 120, "exec failed");
-    char *e = slurp(errpath, NULL);
-    cr_assert_not_null(e);
-    if (err)
-        *err = e;
-    else
-        free(e);
-    return code;
+    tu_result_free(&r);
+    return r.code;
 }
 
 #define BIN(err, ...) run_bin(err, (const char *const[]){__VA_ARGS__, NULL})
@@ -158,7 +63,7 @@ static const char *synth(int year, char *buf, size_t size)
     snprintf(y, sizeof y, "%d", year);
     snprintf(seed, sizeof seed, "%d", year + 11);
     in_work(name, buf, size);
-    if (!exists(buf))
+    if (!tu_exists(buf))
         cr_assert_eq(BIN(NULL, "synth", "--year", y, "--seed", seed, "--persons", PERSONS,
                          "--out", buf, "--quiet"),
                      0);
@@ -168,7 +73,7 @@ static const char *synth(int year, char *buf, size_t size)
 /* Number of lines of a file that contain needle. */
 static size_t count_lines(const char *path, const char *needle)
 {
-    char *s = slurp(path, NULL);
+    char *s = tu_slurp(path, NULL);
     cr_assert_not_null(s, "%s missing", path);
     size_t n = 0;
     for (char *line = strtok(s, "\n"); line; line = strtok(NULL, "\n"))
@@ -253,20 +158,14 @@ TestSuite(batch_config, .init = make_work, .fini = drop_work);
 
 static const char *write_file(const char *name, const char *text, char *buf, size_t size)
 {
-    in_work(name, buf, size);
-    FILE *f = fopen(buf, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
+    tu_write_file(in_work(name, buf, size), text);
     return buf;
 }
 
 Test(batch_config, example_in_docs_loads)
 {
-    const char *fx = getenv("MZ_FIXTURES");
-    cr_assert_not_null(fx);
     char path[4096];
-    snprintf(path, sizeof path, "%s/../../docs/examples/batch.ini", fx);
+    tu_fixture_path("../../docs/examples/batch.ini", path, sizeof path);
     mz_error_t err;
     mz_batch_config_t *cfg = mz_batch_config_load(path, &err);
     cr_assert_not_null(cfg, "%s:%ld: %s", err.file, err.line, err.message);
@@ -408,12 +307,12 @@ Test(batch_e2e, years_equal_single_runs)
     /* the chart and the workbook */
     size_t len;
     snprintf(a, sizeof a, "%s/maps/%s.png", out, mz_trend_chart_stem());
-    char *png = slurp(a, &len);
+    char *png = tu_slurp(a, &len);
     cr_assert_not_null(png, "%s missing", a);
     cr_assert(len > 8 && memcmp(png, "\x89PNG", 4) == 0);
     free(png);
     snprintf(a, sizeof a, "%s/trend.xlsx", out);
-    char *xl = slurp(a, &len);
+    char *xl = tu_slurp(a, &len);
     cr_assert_not_null(xl);
     cr_assert(len > 4 && memcmp(xl, "PK", 2) == 0);
     free(xl);
@@ -498,7 +397,7 @@ Test(batch_e2e, config_equals_command_line)
     char pout[256], single[256];
     in_work("period", pout, sizeof pout);
     cr_assert_eq(BIN(NULL, "batch", "--quiet", "--config", ini, "--out", pout), 0);
-    cr_assert_not(exists(in_work("ignored", a, sizeof a)));
+    cr_assert_not(tu_exists(in_work("ignored", a, sizeof a)));
     in_work("single-8000", single, sizeof single);
     cr_assert_eq(BIN(NULL, "run", "--quiet", "--outputs", "csv", "--min-count", "8000", "--out",
                      single, s17),
@@ -508,7 +407,7 @@ Test(batch_e2e, config_equals_command_line)
     assert_same_file(a, b);
     snprintf(a, sizeof a, "%s/2007/indicators.csv", pout);
     snprintf(b, sizeof b, "%s/2007/indicators.csv", cli);
-    char *x = slurp(a, NULL), *y = slurp(b, NULL);
+    char *x = tu_slurp(a, NULL), *y = tu_slurp(b, NULL);
     cr_assert(x && y);
     cr_assert(strcmp(x, y) != 0, "2007 keeps the default rules (other than the base run)");
     free(x);
@@ -539,13 +438,13 @@ Test(batch_e2e, failures_leave_nothing_behind)
     cr_assert_eq(BIN(&err, "batch", "--quiet", "--config", ini, "--out", out), 3);
     cr_assert(strstr(err, "2017"), "%s", err);
     free(err);
-    cr_assert_not(exists(out));
+    cr_assert_not(tu_exists(out));
     /* an extract that is not one */
     write_file("bad.csv", "year,kreis,weight\n2007,03101,abc\n", bad, sizeof bad);
     cr_assert_eq(BIN(NULL, "batch", "--quiet", "--out", out, s07, bad), 3);
-    cr_assert_not(exists(out));
+    cr_assert_not(tu_exists(out));
     cr_assert_eq(BIN(NULL, "batch", "--quiet", "--out", out, "/nonexistent.csv"), 4);
-    cr_assert_not(exists(out));
+    cr_assert_not(tu_exists(out));
     /* help */
     cr_assert_eq(BIN(NULL, "batch", "--help"), 0);
 }

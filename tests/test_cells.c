@@ -61,6 +61,7 @@
 #include "mzatlas/mz_extract.h"
 #include "mzatlas/mz_indicators.h"
 #include "mzatlas/mz_results.h"
+#include "testutil.h"
 
 #define TOL 1e-9
 
@@ -69,9 +70,7 @@ static mz_gazetteer_t *gz;
 static void setup(void)
 {
     char path[4096];
-    const char *data = getenv("MZATLAS_DATA");
-    cr_assert_not_null(data, "MZATLAS_DATA must be set");
-    snprintf(path, sizeof path, "%s/regions/gazetteer-ni.csv", data);
+    tu_data_path("regions/gazetteer-ni.csv", path, sizeof path);
     mz_error_t err;
     gz = mz_gazetteer_load(path, &err);
     cr_assert_not_null(gz, "%s", err.message);
@@ -92,9 +91,7 @@ TestSuite(gapflag);
 static mz_cells_t *load_fixture(const char *band_spec)
 {
     char path[4096];
-    const char *fx = getenv("MZ_FIXTURES");
-    cr_assert_not_null(fx, "MZ_FIXTURES must be set");
-    snprintf(path, sizeof path, "%s/core/small-2007.csv", fx);
+    tu_fixture_path("core/small-2007.csv", path, sizeof path);
     mz_age_band_t band;
     cr_assert(mz_age_band_parse(band_spec, &band));
     mz_error_t err;

@@ -16,33 +16,15 @@
 #include "../charts/chart.h"
 #include "mzatlas/mz_charts.h"
 #include "mzatlas/mz_run.h"
+#include "testutil.h"
 
 /* ---- helpers ---- */
 
 static char tmpdir[256];
 
-static void make_tmpdir(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/mz-charts-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
-}
+static void make_tmpdir(void) { tu_workdir_make(tmpdir, sizeof tmpdir, "charts"); }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    fclose(f);
-    buf[got] = '\0';
-    if (len)
-        *len = got;
-    return buf;
-}
+static void drop_tmpdir(void) { tu_workdir_drop(tmpdir); }
 
 /* Whether needle occurs in the first len bytes (binary files have NUL bytes). */
 static bool contains(const char *hay, size_t len, const char *needle)
@@ -209,7 +191,7 @@ static char *render(mz_charts_t *ch, int fig, unsigned fmt, const mz_chart_optio
     snprintf(path, sizeof path, "%s/fig%02d-%u.%s", tmpdir, fig, fmt, mz_format_ext(fmt));
     cr_assert_eq(mz_charts_render(ch, fig, fmt, opt, path, &err), MZ_OK, "fig %d: %s", fig,
                  err.message);
-    char *data = slurp(path, len);
+    char *data = tu_slurp(path, len);
     cr_assert_not_null(data);
     return data;
 }
@@ -440,7 +422,7 @@ Test(geometry, real_boundaries_dissolve_friesland_wittmund)
 
 /* ---- rendering ---- */
 
-Test(render, every_figure_every_format, .init = make_tmpdir)
+Test(render, every_figure_every_format, .init = make_tmpdir, .fini = drop_tmpdir)
 {
     fixture_t fx;
     fixture_init(&fx, 2007, true);
@@ -476,7 +458,7 @@ Test(render, every_figure_every_format, .init = make_tmpdir)
     fixture_finish(&fx);
 }
 
-Test(render, png_at_300_dpi, .init = make_tmpdir)
+Test(render, png_at_300_dpi, .init = make_tmpdir, .fini = drop_tmpdir)
 {
     fixture_t fx;
     fixture_init(&fx, 2007, false);
@@ -494,7 +476,8 @@ Test(render, png_at_300_dpi, .init = make_tmpdir)
     fixture_finish(&fx);
 }
 
-Test(render, svg_text_attribution_synthetic_and_no_withheld_value, .init = make_tmpdir)
+Test(render, svg_text_attribution_synthetic_and_no_withheld_value, .init = make_tmpdir,
+     .fini = drop_tmpdir)
 {
     fixture_t fx;
     fixture_init(&fx, 2007, true);
@@ -533,7 +516,7 @@ Test(render, svg_text_attribution_synthetic_and_no_withheld_value, .init = make_
     fixture_finish(&fx);
 }
 
-Test(render, identical_bytes_twice, .init = make_tmpdir)
+Test(render, identical_bytes_twice, .init = make_tmpdir, .fini = drop_tmpdir)
 {
     fixture_t fx;
     fixture_init(&fx, 2007, false);
@@ -565,7 +548,7 @@ Test(render, identical_bytes_twice, .init = make_tmpdir)
     fixture_finish(&fx);
 }
 
-Test(render, boundaries_2017_and_english, .init = make_tmpdir)
+Test(render, boundaries_2017_and_english, .init = make_tmpdir, .fini = drop_tmpdir)
 {
     fixture_t fx;
     fixture_init(&fx, 2017, false);
@@ -596,7 +579,7 @@ static const char *no_path(void *ctx, const char *rel, char *buf, size_t size)
     return NULL;
 }
 
-Test(render, write_all_and_missing_inputs, .init = make_tmpdir)
+Test(render, write_all_and_missing_inputs, .init = make_tmpdir, .fini = drop_tmpdir)
 {
     mz_gazetteer_t *gz = load_gz();
     mz_networks_t *nw = load_nw();
@@ -629,7 +612,7 @@ Test(render, write_all_and_missing_inputs, .init = make_tmpdir)
 }
 
 /* Tables with population counts only: the labour-market figures cannot be drawn. */
-Test(render, only_what_the_tables_know, .init = make_tmpdir)
+Test(render, only_what_the_tables_know, .init = make_tmpdir, .fini = drop_tmpdir)
 {
     mz_error_t err;
     mz_gazetteer_t *gz = load_gz();
@@ -678,7 +661,7 @@ static const char *dir_path(void *ctx, const char *rel, char *buf, size_t size)
     return buf;
 }
 
-Test(render, write_all_names, .init = make_tmpdir)
+Test(render, write_all_names, .init = make_tmpdir, .fini = drop_tmpdir)
 {
     fixture_t fx;
     fixture_init(&fx, 2007, false);
@@ -742,7 +725,7 @@ static void image_diff(const char *pa_path, const char *pb_path, double *mean, d
 /* Abb. 1 depends only on bundled data (inventory and boundaries). It is compared at 30 dpi with
  * a tolerance for anti-aliasing and font rasterisation; MZ_UPDATE_GOLDEN=1 rewrites it. Abb. 2
  * must not pass for it (the comparison can tell maps apart). */
-Test(golden, abb01_matches_reference, .init = make_tmpdir)
+Test(golden, abb01_matches_reference, .init = make_tmpdir, .fini = drop_tmpdir)
 {
     fixture_t fx;
     fixture_init(&fx, 2007, false);
@@ -756,17 +739,12 @@ Test(golden, abb01_matches_reference, .init = make_tmpdir)
     snprintf(out2, sizeof out2, "%s/abb02.png", tmpdir);
     cr_assert_eq(mz_charts_render(ch, 1, MZ_FMT_PNG, &opt, out1, &err), MZ_OK);
     cr_assert_eq(mz_charts_render(ch, 2, MZ_FMT_PNG, &opt, out2, &err), MZ_OK);
-    const char *fixtures = getenv("MZ_FIXTURES");
-    cr_assert_not_null(fixtures);
-    snprintf(golden, sizeof golden, "%s/charts/abb01-netzwerke-30dpi.png", fixtures);
+    tu_fixture_path("charts/abb01-netzwerke-30dpi.png", golden, sizeof golden);
     const char *update = getenv("MZ_UPDATE_GOLDEN");
     if (update && strcmp(update, "1") == 0) {
         size_t len;
-        char *d = slurp(out1, &len);
-        FILE *f = fopen(golden, "wb");
-        cr_assert_not_null(f, "%s", golden);
-        fwrite(d, 1, len, f);
-        fclose(f);
+        char *d = tu_slurp(out1, &len);
+        tu_write_bytes(golden, d, len);
         free(d);
     }
     double mean, frac;

@@ -4,197 +4,34 @@
  * from the extract and the gazetteer parsed by this file alone (no library code), with the
  * definitions and rules of DESIGN.md. */
 #include <criterion/criterion.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "mzatlas/mz_output.h"
+#include "testutil.h"
 
-/* ---------------------------------------------------------------- running the binary */
-
-static const char *bin(void)
-{
-    const char *b = getenv("MZ_BIN");
-    cr_assert_not_null(b, "MZ_BIN must be set");
-    return b;
-}
-
-static const char *fixture(const char *rel, char *buf, size_t size)
-{
-    const char *fx = getenv("MZ_FIXTURES");
-    cr_assert_not_null(fx, "MZ_FIXTURES must be set");
-    snprintf(buf, size, "%s/%s", fx, rel);
-    return buf;
-}
+/* ---------------------------------------------------------------- inputs and the work directory */
 
 static const char *example(char *buf, size_t size)
 {
-    const char *data = getenv("MZATLAS_DATA");
-    cr_assert_not_null(data, "MZATLAS_DATA must be set");
-    snprintf(buf, size, "%s/examples/example-2007.csv", data);
-    return buf;
+    return tu_data_path("examples/example-2007.csv", buf, size);
 }
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, len = 0;
-    char *s = malloc(cap);
-    cr_assert_not_null(s);
-    size_t got;
-    while ((got = fread(s + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len < 2) {
-            cap *= 2;
-            s = realloc(s, cap);
-            cr_assert_not_null(s);
-        }
-    }
-    fclose(f);
-    s[len] = '\0';
-    return s;
-}
-
-typedef struct result {
-    int code;
-    char *out, *err;
-} result_t;
-
-static void result_free(result_t *r)
-{
-    free(r->out);
-    free(r->err);
-    r->out = r->err = NULL;
-}
-
-/* Run mzatlas with the NULL-terminated arguments (after the program name) in directory cwd
- * (NULL: the current one); stdout and stderr are captured. */
-static result_t run_in(const char *cwd, const char *const *args)
-{
-    static char tmpl[] = "/tmp/mz-test-cli-io-XXXXXX";
-    char iodir[sizeof tmpl];
-    memcpy(iodir, tmpl, sizeof tmpl);
-    cr_assert_not_null(mkdtemp(iodir));
-    char out[128], err[128];
-    snprintf(out, sizeof out, "%s/stdout", iodir);
-    snprintf(err, sizeof err, "%s/stderr", iodir);
-    const char *argv[64];
-    size_t n = 0;
-    argv[n++] = bin();
-    for (size_t i = 0; args[i]; i++) {
-        cr_assert(n < 63);
-        argv[n++] = args[i];
-    }
-    argv[n] = NULL;
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fo < 0 || fe < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0)
-            _exit(120);
-        if (cwd && chdir(cwd) != 0)
-            _exit(121);
-        execv(argv[0], (char *const *)argv);
-        _exit(122);
-    }
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    result_t r;
-    cr_assert(WIFEXITED(status), "mzatlas did not exit normally (signal %d)",
-              WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-    r.code = WEXITSTATUS(status);
-    cr_assert(r.code < 120, "exec failed (%d)", r.code);
-    r.out = slurp(out);
-    r.err = slurp(err);
-    cr_assert(r.out && r.err);
-    unlink(out);
-    unlink(err);
-    rmdir(iodir);
-    return r;
-}
-
-#define RUN(...) run_in(NULL, (const char *const[]){__VA_ARGS__, NULL})
-
-/* ---------------------------------------------------------------- temporary directories */
 
 static char work[64];
 
-static void make_work(void)
-{
-    snprintf(work, sizeof work, "/tmp/mz-test-cli-XXXXXX");
-    cr_assert_not_null(mkdtemp(work));
-}
+static void make_work(void) { tu_workdir_make(work, sizeof work, "cli"); }
 
-static int rm_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return 0;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                    continue;
-                char sub[4096];
-                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-                rm_tree(sub);
-            }
-            closedir(d);
-        }
-        return rmdir(path);
-    }
-    return unlink(path);
-}
-
-static void drop_work(void)
-{
-    if (work[0])
-        rm_tree(work);
-    work[0] = '\0';
-}
+static void drop_work(void) { tu_workdir_drop(work); }
 
 TestSuite(cli, .init = make_work, .fini = drop_work);
 
 static const char *in_work(const char *rel, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/%s", work, rel);
-    return buf;
-}
-
-/* Entries of a directory joined by spaces, sorted; "" for an empty directory. */
-static void list_dir(const char *dir, char *buf, size_t size)
-{
-    struct dirent **names;
-    int n = scandir(dir, &names, NULL, alphasort);
-    size_t o = 0;
-    buf[0] = '\0';
-    cr_assert(n >= 0, "%s: %s", dir, strerror(errno));
-    for (int i = 0; i < n; i++) {
-        if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, ".."))
-            o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? " " : "", names[i]->d_name);
-        free(names[i]);
-    }
-    free(names);
-}
-
-static bool exists(const char *path)
-{
-    struct stat st;
-    return lstat(path, &st) == 0;
+    return tu_path(work, rel, buf, size);
 }
 
 /* ---------------------------------------------------------------- CSV parsing (independent) */
@@ -248,7 +85,7 @@ typedef struct table {
 static void table_load(const char *path, table_t *t)
 {
     memset(t, 0, sizeof *t);
-    t->text = slurp(path);
+    t->text = tu_slurp(path, NULL);
     cr_assert_not_null(t->text, "%s missing", path);
     size_t cap = 1024;
     t->rows = malloc(cap * sizeof *t->rows);
@@ -336,7 +173,7 @@ static void add(acc_t *a, int g, int m, double w)
 static void compute_truth(const char *extract, const rules_t *r, truth_t *t)
 {
     char gpath[4096];
-    snprintf(gpath, sizeof gpath, "%s/regions/gazetteer-ni.csv", getenv("MZATLAS_DATA"));
+    tu_data_path("regions/gazetteer-ni.csv", gpath, sizeof gpath);
     table_t gaz, x;
     table_load(gpath, &gaz);
     table_load(extract, &x);
@@ -500,7 +337,7 @@ static void check_indicators(const char *dir, const char *extract, const rules_t
     compute_truth(extract, r, &t);
     char path[4096];
     snprintf(path, sizeof path, "%s/indicators.csv", dir);
-    char *raw = slurp(path);
+    char *raw = tu_slurp(path, NULL);
     cr_assert_not_null(raw);
     cr_expect(strncmp(raw, header, strlen(header)) == 0 && raw[strlen(header)] == '\n',
               "header of indicators.csv: %.200s", raw);
@@ -647,33 +484,33 @@ static void check_action(const char *dir, char *flagged, size_t size)
 Test(cli, run_small_fixture_default_rules)
 {
     char x[4096], out[4096], flagged[256];
-    fixture("core/small-2007.csv", x, sizeof x);
+    tu_fixture_path("core/small-2007.csv", x, sizeof x);
     in_work("out", out, sizeof out);
-    result_t r = RUN("run", "--year", "2007", "--outputs", "csv", "--out", out, x);
+    tu_result_t r = TU_RUN("run", "--year", "2007", "--outputs", "csv", "--out", out, x);
     cr_assert_eq(r.code, 0, "exit %d: %s", r.code, r.err);
     char files[512];
-    list_dir(out, files, sizeof files);
+    tu_list_dir(out, files, sizeof files);
     cr_expect_str_eq(files, "action.csv indicators.csv regions.csv run.json");
     check_indicators(out, x, &default_rules, SIZE_MAX);
     check_withheld_absent(out);
     check_action(out, flagged, sizeof flagged);
     cr_expect_str_eq(flagged, "");
-    result_free(&r);
+    tu_result_free(&r);
 }
 
 Test(cli, run_small_fixture_other_rules)
 {
     char x[4096], out[4096], flagged[256];
-    fixture("core/small-2007.csv", x, sizeof x);
+    tu_fixture_path("core/small-2007.csv", x, sizeof x);
     in_work("out", out, sizeof out);
-    result_t r = RUN("run", "--outputs", "csv", "--out", out, "--min-count", "1000", "--limited-below", "3000",
+    tu_result_t r = TU_RUN("run", "--outputs", "csv", "--out", out, "--min-count", "1000", "--limited-below", "3000",
                      "--min-cases", "2", "--rate-rule", "base", "--ages", "15-64", x);
     cr_assert_eq(r.code, 0, "exit %d: %s", r.code, r.err);
     rules_t rules = {1000, 3000, true, 2, 15, 64};
     check_indicators(out, x, &rules, SIZE_MAX);
     check_withheld_absent(out);
     check_action(out, flagged, sizeof flagged);
-    result_free(&r);
+    tu_result_free(&r);
 }
 
 Test(cli, run_example_extract)
@@ -681,29 +518,29 @@ Test(cli, run_example_extract)
     char x[4096], out[4096], flagged[1024];
     example(x, sizeof x);
     in_work("out", out, sizeof out);
-    result_t r = RUN("run", "--year", "2007", "--outputs", "csv", "--out", out, x);
+    tu_result_t r = TU_RUN("run", "--year", "2007", "--outputs", "csv", "--out", out, x);
     cr_assert_eq(r.code, 0, "exit %d: %s", r.code, r.err);
     check_indicators(out, x, &default_rules, SIZE_MAX);
     check_withheld_absent(out);
     check_action(out, flagged, sizeof flagged);
-    result_free(&r);
+    tu_result_free(&r);
     /* the report's rule */
-    r = RUN("run", "--rate-rule", "base", "--outputs", "csv", "--out", out, x);
+    r = TU_RUN("run", "--rate-rule", "base", "--outputs", "csv", "--out", out, x);
     cr_assert_eq(r.code, 0, "exit %d: %s", r.code, r.err);
     rules_t base = default_rules;
     base.base = true;
     check_indicators(out, x, &base, SIZE_MAX);
     check_withheld_absent(out);
     check_action(out, flagged, sizeof flagged);
-    result_free(&r);
+    tu_result_free(&r);
 }
 
 Test(cli, run_flag_fixture)
 {
     char x[4096], out[4096], flagged[256], path[4200];
-    fixture("core/flag-2007.csv", x, sizeof x);
+    tu_fixture_path("core/flag-2007.csv", x, sizeof x);
     in_work("out", out, sizeof out);
-    result_t r = RUN("run", "--outputs", "csv", "--out", out, x);
+    tu_result_t r = TU_RUN("run", "--outputs", "csv", "--out", out, x);
     cr_assert_eq(r.code, 0, "exit %d: %s", r.code, r.err);
     /* no secret cell: nothing is suppressed */
     check_indicators(out, x, &default_rules, 0);
@@ -711,23 +548,23 @@ Test(cli, run_flag_fixture)
     check_action(out, flagged, sizeof flagged);
     /* 03101: 19.95 - 10 = 9.95 → 10.0; 03405: 25 - 10 = 15; not 03102 (9.94) */
     cr_expect_str_eq(flagged, "03101 03405");
-    result_free(&r);
+    tu_result_free(&r);
     /* a higher threshold drops 03101 */
-    r = RUN("run", "--gap-flag", "10.1", "--outputs", "csv", "--out", out, x);
+    r = TU_RUN("run", "--gap-flag", "10.1", "--outputs", "csv", "--out", out, x);
     cr_assert_eq(r.code, 0);
     snprintf(path, sizeof path, "%s/action.csv", out);
-    char *action = slurp(path);
+    char *action = tu_slurp(path, NULL);
     cr_expect(strstr(action, "\n2007,03405,") != NULL, "%s", action);
     cr_expect(strstr(action, "03101") == NULL, "%s", action);
     free(action);
-    result_free(&r);
+    tu_result_free(&r);
 }
 
 Test(cli, flag_prints_a_table_and_writes_nothing)
 {
     char x[4096], files[512];
-    fixture("core/flag-2007.csv", x, sizeof x);
-    result_t r = run_in(work, (const char *const[]){"flag", x, NULL});
+    tu_fixture_path("core/flag-2007.csv", x, sizeof x);
+    tu_result_t r = tu_run(work, (const char *const[]){"flag", x, NULL});
     cr_assert_eq(r.code, 0, "exit %d: %s", r.code, r.err);
     cr_expect(strstr(r.out, "Region") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "\n03101 ") != NULL, "%s", r.out);
@@ -737,14 +574,14 @@ Test(cli, flag_prints_a_table_and_writes_nothing)
     cr_expect(strstr(r.out, "03102") == NULL, "%s", r.out);
 
     cr_expect(strstr(r.out, "Regionen mit Handlungsbedarf: 2") != NULL, "%s", r.out);
-    list_dir(work, files, sizeof files);
+    tu_list_dir(work, files, sizeof files);
     cr_expect_str_eq(files, "", "flag wrote files: %s", files);
-    result_free(&r);
-    r = run_in(work, (const char *const[]){"flag", "--lang", "en", x, NULL});
+    tu_result_free(&r);
+    r = tu_run(work, (const char *const[]){"flag", "--lang", "en", x, NULL});
     cr_assert_eq(r.code, 0);
     cr_expect(strstr(r.out, "Regions that need action: 2") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "10.0") != NULL, "%s", r.out);
-    result_free(&r);
+    tu_result_free(&r);
 }
 
 /* ---------------------------------------------------------------- exit codes */
@@ -752,7 +589,7 @@ Test(cli, flag_prints_a_table_and_writes_nothing)
 Test(cli, usage_errors_exit_2)
 {
     char x[4096], out[4096];
-    fixture("core/small-2007.csv", x, sizeof x);
+    tu_fixture_path("core/small-2007.csv", x, sizeof x);
     in_work("out", out, sizeof out);
     const char *const *cases[] = {
         (const char *const[]){"run", "--bogus", "--out", out, x, NULL},
@@ -771,133 +608,127 @@ Test(cli, usage_errors_exit_2)
         (const char *const[]){NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        result_t r = run_in(NULL, cases[i]);
+        tu_result_t r = tu_run(NULL, cases[i]);
         cr_expect_eq(r.code, 2, "case %zu (%s %s): exit %d", i, cases[i][0] ? cases[i][0] : "",
                      cases[i][0] && cases[i][1] ? cases[i][1] : "", r.code);
         cr_expect(r.err[0] != '\0', "case %zu: no message", i);
-        result_free(&r);
+        tu_result_free(&r);
     }
-    cr_expect_not(exists(out), "a usage error wrote output");
+    cr_expect_not(tu_exists(out), "a usage error wrote output");
     char files[512];
-    list_dir(work, files, sizeof files);
+    tu_list_dir(work, files, sizeof files);
     cr_expect_str_eq(files, "");
 }
 
 Test(cli, help_exits_0)
 {
-    result_t r = RUN("run", "--help");
+    tu_result_t r = TU_RUN("run", "--help");
     cr_expect_eq(r.code, 0);
     cr_expect(strstr(r.out, "--out") != NULL);
-    result_free(&r);
-    r = RUN("--help");
+    tu_result_free(&r);
+    r = TU_RUN("--help");
     cr_expect_eq(r.code, 0);
-    result_free(&r);
+    tu_result_free(&r);
 }
 
 Test(cli, bad_data_exits_3_and_writes_nothing)
 {
     char x[4096], out[4096], files[512];
-    fixture("core/bad-2007.csv", x, sizeof x);
+    tu_fixture_path("core/bad-2007.csv", x, sizeof x);
     in_work("new/out", out, sizeof out);
-    result_t r = RUN("run", "--outputs", "csv", "--out", out, x);
+    tu_result_t r = TU_RUN("run", "--outputs", "csv", "--out", out, x);
     cr_expect_eq(r.code, 3, "exit %d", r.code);
     char want[4200];
     snprintf(want, sizeof want, "%s:4: Spalte 'weight': Wert '-3': ", x);
     cr_expect(strstr(r.err, want) != NULL, "stderr: %s", r.err);
-    list_dir(work, files, sizeof files);
+    tu_list_dir(work, files, sizeof files);
     cr_expect_str_eq(files, "", "left behind: %s", files);
-    result_free(&r);
+    tu_result_free(&r);
     /* in English */
-    r = RUN("run", "--lang", "en", "--outputs", "csv", "--out", out, x);
+    r = TU_RUN("run", "--lang", "en", "--outputs", "csv", "--out", out, x);
     cr_expect_eq(r.code, 3);
     snprintf(want, sizeof want, "%s:4: column 'weight': value '-3': expected a weight", x);
     cr_expect(strstr(r.err, want) != NULL, "stderr: %s", r.err);
-    result_free(&r);
+    tu_result_free(&r);
     /* flag too */
-    r = RUN("flag", x);
+    r = TU_RUN("flag", x);
     cr_expect_eq(r.code, 3);
-    result_free(&r);
+    tu_result_free(&r);
 }
 
 Test(cli, failed_run_keeps_previous_results)
 {
     char good[4096], bad[4096], out[4096], files[512], path[4200];
-    fixture("core/small-2007.csv", good, sizeof good);
-    fixture("core/bad-2007.csv", bad, sizeof bad);
+    tu_fixture_path("core/small-2007.csv", good, sizeof good);
+    tu_fixture_path("core/bad-2007.csv", bad, sizeof bad);
     in_work("out", out, sizeof out);
-    result_t r = RUN("run", "--outputs", "csv", "--out", out, good);
+    tu_result_t r = TU_RUN("run", "--outputs", "csv", "--out", out, good);
     cr_assert_eq(r.code, 0, "%s", r.err);
-    result_free(&r);
+    tu_result_free(&r);
     snprintf(path, sizeof path, "%s/indicators.csv", out);
-    char *before = slurp(path);
+    char *before = tu_slurp(path, NULL);
     cr_assert_not_null(before);
-    r = RUN("run", "--outputs", "csv", "--out", out, good, bad);
+    r = TU_RUN("run", "--outputs", "csv", "--out", out, good, bad);
     cr_expect_eq(r.code, 3);
-    result_free(&r);
-    r = RUN("run", "--outputs", "csv", "--out", out, "/nonexistent/extract.csv");
+    tu_result_free(&r);
+    r = TU_RUN("run", "--outputs", "csv", "--out", out, "/nonexistent/extract.csv");
     cr_expect_eq(r.code, 4);
-    result_free(&r);
-    char *after = slurp(path);
+    tu_result_free(&r);
+    char *after = tu_slurp(path, NULL);
     cr_assert_not_null(after);
     cr_expect_str_eq(after, before, "previous indicators.csv changed");
-    list_dir(out, files, sizeof files);
+    tu_list_dir(out, files, sizeof files);
     cr_expect_str_eq(files, "action.csv indicators.csv regions.csv run.json");
-    list_dir(work, files, sizeof files);
+    tu_list_dir(work, files, sizeof files);
     cr_expect_str_eq(files, "out", "left behind: %s", files);
     free(before);
     free(after);
     /* a successful run replaces the directory as a whole */
     snprintf(path, sizeof path, "%s/stale.txt", out);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs("old\n", f);
-    fclose(f);
-    r = RUN("run", "--outputs", "csv", "--out", out, good);
+    tu_write_file(path, "old\n");
+    r = TU_RUN("run", "--outputs", "csv", "--out", out, good);
     cr_expect_eq(r.code, 0);
-    result_free(&r);
-    list_dir(out, files, sizeof files);
+    tu_result_free(&r);
+    tu_list_dir(out, files, sizeof files);
     cr_expect_str_eq(files, "action.csv indicators.csv regions.csv run.json");
-    list_dir(work, files, sizeof files);
+    tu_list_dir(work, files, sizeof files);
     cr_expect_str_eq(files, "out", "left behind: %s", files);
 }
 
 Test(cli, io_errors_exit_4)
 {
     char x[4096], out[4096], file[4096], files[512];
-    fixture("core/small-2007.csv", x, sizeof x);
+    tu_fixture_path("core/small-2007.csv", x, sizeof x);
     in_work("out", out, sizeof out);
     /* missing input */
-    result_t r = RUN("run", "--outputs", "csv", "--out", out, "/nonexistent/extract.csv");
+    tu_result_t r = TU_RUN("run", "--outputs", "csv", "--out", out, "/nonexistent/extract.csv");
     cr_expect_eq(r.code, 4, "exit %d", r.code);
     cr_expect(strstr(r.err, "/nonexistent/extract.csv") != NULL, "%s", r.err);
-    result_free(&r);
+    tu_result_free(&r);
     /* a directory as input */
-    r = RUN("run", "--outputs", "csv", "--out", out, work);
+    r = TU_RUN("run", "--outputs", "csv", "--out", out, work);
     cr_expect_eq(r.code, 4, "exit %d", r.code);
-    result_free(&r);
-    cr_expect_not(exists(out));
+    tu_result_free(&r);
+    cr_expect_not(tu_exists(out));
     /* --out names an existing file: exit 4, the file untouched */
     in_work("results.csv", file, sizeof file);
-    FILE *f = fopen(file, "w");
-    cr_assert_not_null(f);
-    fputs("keep me\n", f);
-    fclose(f);
-    r = RUN("run", "--outputs", "csv", "--out", file, x);
+    tu_write_file(file, "keep me\n");
+    r = TU_RUN("run", "--outputs", "csv", "--out", file, x);
     cr_expect_eq(r.code, 4, "exit %d", r.code);
     cr_expect(strstr(r.err, file) != NULL, "%s", r.err);
-    result_free(&r);
-    char *content = slurp(file);
+    tu_result_free(&r);
+    char *content = tu_slurp(file, NULL);
     cr_expect_str_eq(content, "keep me\n");
     free(content);
-    list_dir(work, files, sizeof files);
+    tu_list_dir(work, files, sizeof files);
     cr_expect_str_eq(files, "results.csv", "left behind: %s", files);
     /* --out below a file */
     char below[4200];
     snprintf(below, sizeof below, "%s/sub", file);
-    r = RUN("run", "--outputs", "csv", "--out", below, x);
+    r = TU_RUN("run", "--outputs", "csv", "--out", below, x);
     cr_expect_eq(r.code, 4, "exit %d", r.code);
-    result_free(&r);
-    list_dir(work, files, sizeof files);
+    tu_result_free(&r);
+    tu_list_dir(work, files, sizeof files);
     cr_expect_str_eq(files, "results.csv", "left behind: %s", files);
 }
 
@@ -906,29 +737,26 @@ Test(cli, io_errors_exit_4)
 Test(cli, foreign_directory_is_not_replaced)
 {
     char x[4096], out[4096], path[4200], files[512];
-    fixture("core/small-2007.csv", x, sizeof x);
+    tu_fixture_path("core/small-2007.csv", x, sizeof x);
     in_work("mine", out, sizeof out);
     cr_assert_eq(mkdir(out, 0777), 0);
     snprintf(path, sizeof path, "%s/thesis.tex", out);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs("precious\n", f);
-    fclose(f);
-    result_t r = RUN("run", "--outputs", "csv", "--out", out, x);
+    tu_write_file(path, "precious\n");
+    tu_result_t r = TU_RUN("run", "--outputs", "csv", "--out", out, x);
     cr_expect_eq(r.code, 4, "exit %d", r.code);
     cr_expect(strstr(r.err, "run.json") != NULL, "%s", r.err);
-    result_free(&r);
-    list_dir(out, files, sizeof files);
+    tu_result_free(&r);
+    tu_list_dir(out, files, sizeof files);
     cr_expect_str_eq(files, "thesis.tex");
-    list_dir(work, files, sizeof files);
+    tu_list_dir(work, files, sizeof files);
     cr_expect_str_eq(files, "mine", "left behind: %s", files);
     /* an empty directory is fine */
     in_work("empty", out, sizeof out);
     cr_assert_eq(mkdir(out, 0777), 0);
-    r = RUN("run", "--outputs", "csv", "--out", out, x);
+    r = TU_RUN("run", "--outputs", "csv", "--out", out, x);
     cr_expect_eq(r.code, 0, "%s", r.err);
-    result_free(&r);
-    list_dir(out, files, sizeof files);
+    tu_result_free(&r);
+    tu_list_dir(out, files, sizeof files);
     cr_expect_str_eq(files, "action.csv indicators.csv regions.csv run.json");
 }
 
@@ -940,11 +768,9 @@ Test(cli, outdir_abort_leaves_nothing)
     mz_error_t err;
     mz_outdir_t *od = mz_outdir_begin(dir, &err);
     cr_assert_not_null(od, "%s", err.message);
-    FILE *f = fopen(mz_outdir_file(od, "maps/abb01.png", path, sizeof path), "w");
-    cr_assert_not_null(f);
-    fclose(f);
+    tu_write_file(mz_outdir_file(od, "maps/abb01.png", path, sizeof path), "");
     mz_outdir_abort(od);
-    list_dir(work, files, sizeof files);
+    tu_list_dir(work, files, sizeof files);
     cr_expect_str_eq(files, "", "left behind: %s", files);
     /* an existing parent stays */
     in_work("keep", path, sizeof path);
@@ -953,34 +779,32 @@ Test(cli, outdir_abort_leaves_nothing)
     od = mz_outdir_begin(dir, &err);
     cr_assert_not_null(od);
     mz_outdir_abort(od);
-    list_dir(work, files, sizeof files);
+    tu_list_dir(work, files, sizeof files);
     cr_expect_str_eq(files, "keep");
-    list_dir(path, files, sizeof files);
+    tu_list_dir(path, files, sizeof files);
     cr_expect_str_eq(files, "");
     /* a commit moves everything into place */
     od = mz_outdir_begin(dir, &err);
     cr_assert_not_null(od);
-    f = fopen(mz_outdir_file(od, "run.json", files, sizeof files), "w");
-    cr_assert_not_null(f);
-    fclose(f);
+    tu_write_file(mz_outdir_file(od, "run.json", files, sizeof files), "");
     cr_expect_eq(mz_outdir_commit(od, &err), MZ_OK);
-    list_dir(path, files, sizeof files);
+    tu_list_dir(path, files, sizeof files);
     cr_expect_str_eq(files, "out");
-    list_dir(dir, files, sizeof files);
+    tu_list_dir(dir, files, sizeof files);
     cr_expect_str_eq(files, "run.json");
 }
 
 Test(cli, out_creates_missing_parents)
 {
     char x[4096], out[4096];
-    fixture("core/small-2007.csv", x, sizeof x);
+    tu_fixture_path("core/small-2007.csv", x, sizeof x);
     in_work("a/b/c", out, sizeof out);
-    result_t r = RUN("run", "--outputs", "csv", "--out", out, x);
+    tu_result_t r = TU_RUN("run", "--outputs", "csv", "--out", out, x);
     cr_expect_eq(r.code, 0, "%s", r.err);
     char path[4200];
     snprintf(path, sizeof path, "%s/indicators.csv", out);
-    cr_expect(exists(path));
-    result_free(&r);
+    cr_expect(tu_exists(path));
+    tu_result_free(&r);
 }
 
 /* ---------------------------------------------------------------- regions and language */
@@ -994,7 +818,7 @@ static bool lists_unit(const char *out, const char *ags)
 
 Test(cli, regions_by_year)
 {
-    result_t r = RUN("regions", "--year", "2007");
+    tu_result_t r = TU_RUN("regions", "--year", "2007");
     cr_assert_eq(r.code, 0);
     cr_expect(lists_unit(r.out, "03152"), "%s", r.out);
     cr_expect(lists_unit(r.out, "03156"));
@@ -1002,34 +826,34 @@ Test(cli, regions_by_year)
     cr_expect(lists_unit(r.out, "03241"));
     cr_expect(lists_unit(r.out, "03241001"));
     cr_expect(strstr(r.out, "RA_11") != NULL);
-    result_free(&r);
-    r = RUN("regions", "--year", "2017");
+    tu_result_free(&r);
+    r = TU_RUN("regions", "--year", "2017");
     cr_assert_eq(r.code, 0);
     cr_expect_not(lists_unit(r.out, "03152"), "%s", r.out);
     cr_expect_not(lists_unit(r.out, "03156"));
     cr_expect(lists_unit(r.out, "03159"));
-    result_free(&r);
+    tu_result_free(&r);
 }
 
 Test(cli, lang_switches_messages)
 {
-    result_t de = RUN("regions", "--year", "2007");
-    result_t en = RUN("regions", "--year", "2007", "--lang", "en");
+    tu_result_t de = TU_RUN("regions", "--year", "2007");
+    tu_result_t en = TU_RUN("regions", "--year", "2007", "--lang", "en");
     cr_assert_eq(de.code, 0);
     cr_assert_eq(en.code, 0);
     cr_expect(strstr(de.out, "Anpassungsschichten:") != NULL, "%s", de.out);
     cr_expect(strstr(en.out, "Strata:") != NULL, "%s", en.out);
     cr_expect(strstr(en.out, "Anpassungsschichten:") == NULL);
-    result_free(&de);
-    result_free(&en);
-    de = RUN("run", "--bogus");
-    en = RUN("--lang", "en", "run", "--bogus");
+    tu_result_free(&de);
+    tu_result_free(&en);
+    de = TU_RUN("run", "--bogus");
+    en = TU_RUN("--lang", "en", "run", "--bogus");
     cr_expect_eq(de.code, 2);
     cr_expect_eq(en.code, 2);
     cr_expect(strstr(de.err, "unbekannte") != NULL, "%s", de.err);
     cr_expect(strstr(en.err, "unknown") != NULL, "%s", en.err);
-    result_free(&de);
-    result_free(&en);
+    tu_result_free(&de);
+    tu_result_free(&en);
 }
 
 /* Region Hannover whole in one extract and split in another would be counted twice. */
@@ -1040,20 +864,14 @@ Test(cli, hannover_whole_and_split_across_files_is_refused)
     in_work("whole.csv", a, sizeof a);
     in_work("split.csv", b, sizeof b);
     in_work("out", out, sizeof out);
-    FILE *f = fopen(a, "w");
-    cr_assert_not_null(f);
-    fprintf(f, "%s2007,03241,100,30,0,1,0,4\n", hdr);
-    fclose(f);
-    f = fopen(b, "w");
-    cr_assert_not_null(f);
-    fprintf(f, "%s2007,03101,100,30,0,1,0,4\n2007,03241001,100,40,1,2,0,0\n", hdr);
-    fclose(f);
-    result_t r = RUN("run", "--outputs", "csv", "--out", out, a, b);
+    tu_write_filef(a, "%s2007,03241,100,30,0,1,0,4\n", hdr);
+    tu_write_filef(b, "%s2007,03101,100,30,0,1,0,4\n2007,03241001,100,40,1,2,0,0\n", hdr);
+    tu_result_t r = TU_RUN("run", "--outputs", "csv", "--out", out, a, b);
     cr_expect_eq(r.code, 3, "exit %d", r.code);
     char want[8400];
     snprintf(want, sizeof want, "%s:3: Spalte 'kreis': Wert '03241001': Region Hannover steht in %s",
              b, a);
     cr_expect(strstr(r.err, want) != NULL, "stderr: %s", r.err);
-    cr_expect_not(exists(out));
-    result_free(&r);
+    cr_expect_not(tu_exists(out));
+    tu_result_free(&r);
 }

@@ -3,68 +3,27 @@
  * (the same sample evaluated without region merging does not reproduce the merged regions);
  * reproduction.csv; the command line. */
 #include <criterion/criterion.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "mzatlas/mz_reproduce.h"
 #include "mzatlas/mz_run.h"
 #include "mzatlas/mz_synth.h"
+#include "testutil.h"
 
 static char work[64];
 
-static int rm_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return 0;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *e;
-        char p[1024];
-        while (d && (e = readdir(d)))
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-                snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-                rm_tree(p);
-            }
-        if (d)
-            closedir(d);
-        return rmdir(path);
-    }
-    return unlink(path);
-}
-
 static void setup(void)
 {
-    snprintf(work, sizeof work, "/tmp/mzatlas-test-demo-XXXXXX");
-    cr_assert_not_null(mkdtemp(work));
+    tu_workdir_make(work, sizeof work, "demo");
     mz_set_lang(MZ_LANG_DE);
 }
 
-static void teardown(void) { rm_tree(work); }
+static void teardown(void) { tu_workdir_drop(work); }
 
 TestSuite(demo, .init = setup, .fini = teardown);
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_not_null(s);
-    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    s[n] = '\0';
-    return s;
-}
 
 static const char *const required[] = {"R2",  "R6",  "R7", "R9",    "R10", "R12", "R14",
                                        "R15", "R18", "R19", "H2", "H5/H6", "S3"};
@@ -113,17 +72,11 @@ Test(demo, every_finding_is_reproduced)
     }
     cr_assert_str_eq(res.sample, p);
     /* nothing left beside the output directory */
-    DIR *d = opendir(work);
-    struct dirent *e;
-    int entries = 0;
-    while ((e = readdir(d)))
-        entries += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    closedir(d);
-    cr_assert_eq(entries, 1, "only the output directory may be left");
+    cr_assert_eq(tu_count_entries(work), 1, "only the output directory may be left");
 
     /* reproduction.csv: header, one row per finding, every ok 1 */
     snprintf(p, sizeof p, "%s/reproduction.csv", out);
-    char *csv = slurp(p);
+    char *csv = tu_slurp(p, NULL);
     cr_assert_not_null(csv);
     cr_assert(strncmp(csv, "finding,statement,expected,obtained,ok\n", 39) == 0);
     size_t rows = 0;
@@ -140,7 +93,7 @@ Test(demo, every_finding_is_reproduced)
 
     /* the sample in the output directory is the one evaluated (run.json names its hash) */
     snprintf(p, sizeof p, "%s/run.json", out);
-    char *json = slurp(p);
+    char *json = tu_slurp(p, NULL);
     cr_assert_not_null(strstr(json, "\"synthetic\": true"));
     /* recorded at its final place, so two demo runs into the same folder describe the same
      * inputs (no temporary names in run.json or the workbook) */
@@ -216,42 +169,13 @@ Test(demo, english_texts)
 }
 
 /* The command: exit 0, the table printed, --lang en. */
-static int run_bin(const char *const *args, const char *stdout_path)
-{
-    const char *bin = getenv("MZ_BIN");
-    cr_assert_not_null(bin, "MZ_BIN must be set");
-    const char *argv[32];
-    size_t n = 0;
-    argv[n++] = bin;
-    for (size_t i = 0; args[i]; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    fflush(NULL);
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        int fd = open(stdout_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0 || dup2(fd, 1) < 0)
-            _exit(120);
-        execv(argv[0], (char *const *)argv);
-        _exit(121);
-    }
-    int status;
-    cr_assert_eq(waitpid(pid, &status, 0), pid);
-    cr_assert(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
 Test(demo, command_prints_the_table)
 {
-    char out[256], txt[256];
+    char out[256];
     snprintf(out, sizeof out, "%s/cli", work);
-    snprintf(txt, sizeof txt, "%s/stdout.txt", work);
-    int code = run_bin((const char *const[]){"demo", "--out", out, "--outputs", "csv", "--lang",
-                                             "en", NULL},
-                       txt);
-    char *s = slurp(txt);
-    cr_assert_eq(code, 0, "demo failed:\n%s", s);
+    tu_result_t r = TU_RUN("demo", "--out", out, "--outputs", "csv", "--lang", "en");
+    char *s = r.out;
+    cr_assert_eq(r.code, 0, "demo failed:\n%s", s);
     cr_assert_not_null(strstr(s, "SYNTHETIC"));
     const char *sum = strstr(s, " findings reproduced");
     cr_assert_not_null(sum, "%s", s);
@@ -262,12 +186,15 @@ Test(demo, command_prints_the_table)
     cr_assert(ok == all && all >= 13, "%u of %u", ok, all);
     cr_assert_not_null(strstr(s, "H5/H6"));
     cr_assert_not_null(strstr(s, "74.8% / 62.1%"));
-    free(s);
+    tu_result_free(&r);
 
-    code = run_bin((const char *const[]){"demo", "--help", NULL}, txt);
-    cr_assert_eq(code, 0);
-    code = run_bin((const char *const[]){"demo", "--outputs", "nonsense", NULL}, txt);
-    cr_assert_eq(code, 2);
-    code = run_bin((const char *const[]){"synth", "--persons", "5", NULL}, txt);
-    cr_assert_eq(code, 2);
+    r = TU_RUN("demo", "--help");
+    cr_assert_eq(r.code, 0);
+    tu_result_free(&r);
+    r = TU_RUN("demo", "--outputs", "nonsense");
+    cr_assert_eq(r.code, 2);
+    tu_result_free(&r);
+    r = TU_RUN("synth", "--persons", "5");
+    cr_assert_eq(r.code, 2);
+    tu_result_free(&r);
 }

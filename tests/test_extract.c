@@ -10,15 +10,14 @@
 
 #include "mzatlas/mz_extract.h"
 #include "mzatlas/mz_run.h"
+#include "testutil.h"
 
 static mz_gazetteer_t *gz;
 
 static void load_gazetteer(void)
 {
     char path[4096];
-    const char *data = getenv("MZATLAS_DATA");
-    cr_assert_not_null(data, "MZATLAS_DATA must be set");
-    snprintf(path, sizeof path, "%s/regions/gazetteer-ni.csv", data);
+    tu_data_path("regions/gazetteer-ni.csv", path, sizeof path);
     mz_error_t err;
     gz = mz_gazetteer_load(path, &err);
     cr_assert_not_null(gz, "%s", err.message);
@@ -459,15 +458,9 @@ static char tmpdir[64];
 static const char *write_tmp(const char *name, const char *data, size_t size, char *path,
                              size_t psize)
 {
-    if (!tmpdir[0]) {
-        snprintf(tmpdir, sizeof tmpdir, "/tmp/mz-test-extract-XXXXXX");
-        cr_assert_not_null(mkdtemp(tmpdir));
-    }
-    snprintf(path, psize, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(data, 1, size, f), size);
-    fclose(f);
+    if (!tmpdir[0])
+        tu_workdir_make(tmpdir, sizeof tmpdir, "extract");
+    tu_write_bytes(tu_path(tmpdir, name, path, psize), data, size);
     return path;
 }
 

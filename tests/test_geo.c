@@ -7,12 +7,11 @@
 
 #include "mzatlas/mz_geo.h"
 #include "mzatlas/mz_run.h"
+#include "testutil.h"
 
 static const char *fixture(const char *rel, char *buf, size_t size)
 {
-    const char *dir = getenv("MZ_FIXTURES");
-    cr_assert(dir, "MZ_FIXTURES not set");
-    snprintf(buf, size, "%s/merge/%s", dir, rel);
+    snprintf(buf, size, "%s/merge/%s", tu_env("MZ_FIXTURES"), rel);
     return buf;
 }
 
@@ -413,15 +412,10 @@ Test(geo_bundled, strata_connected_2017) { check_strata_connected(2017); }
 
 Test(geo_bundled, regions_command_lists_neighbours)
 {
-    const char *bin = getenv("MZ_BIN");
-    cr_assert(bin, "MZ_BIN not set");
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "'%s' regions --year 2007", bin);
-    FILE *p = popen(cmd, "r");
-    cr_assert(p);
-    char line[1024];
+    tu_result_t r = TU_RUN("regions", "--year", "2007");
     bool friesland = false, goettingen_2016 = false;
-    while (fgets(line, sizeof line, p)) {
+    for (char *save = NULL, *line = strtok_r(r.out, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
         if (strncmp(line, "03455 ", 6) == 0) {
             friesland = true;
             cr_assert(strstr(line, " 03462"), "Friesland lists Wittmund: %s", line);
@@ -430,7 +424,8 @@ Test(geo_bundled, regions_command_lists_neighbours)
         if (strncmp(line, "03159 ", 6) == 0)
             goettingen_2016 = true;
     }
-    cr_assert_eq(pclose(p), 0);
+    cr_assert_eq(r.code, 0);
+    tu_result_free(&r);
     cr_assert(friesland);
     cr_assert_not(goettingen_2016, "03159 does not exist in 2007");
 }

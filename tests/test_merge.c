@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "mzatlas/mz_extract.h"
 #include "mzatlas/mz_merge.h"
 #include "mzatlas/mz_run.h"
+#include "testutil.h"
 
 /* ======================= the search on small abstract graphs ======================= */
 
@@ -1002,19 +1002,22 @@ Test(merge_ni, example_extract_is_optimal, .timeout = 120)
 
 /* ---- the command line ---- */
 
+/* Run `mzatlas run` on the bundled 2007 example into out with the extra options args (blank-
+ * separated); returns the exit code. */
 static int run_cli(const char *args, const char *out)
 {
-    const char *bin = getenv("MZ_BIN");
-    cr_assert(bin, "MZ_BIN not set");
-    char path[4096], cmd[8192];
+    char path[4096], opts[256];
     /* --min-cases 0: no secret cells, so the secondary suppression (not tested here) has
      * nothing to do */
-    snprintf(cmd, sizeof cmd,
-             "'%s' run --quiet --outputs csv --min-cases 0 --out '%s' %s '%s' >/dev/null 2>&1", bin,
-             out, args,
-             mz_data_path("examples/example-2007.csv", path, sizeof path));
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    const char *argv[32] = {"run", "--quiet", "--outputs", "csv", "--min-cases", "0", "--out", out};
+    size_t n = 8;
+    snprintf(opts, sizeof opts, "%s", args);
+    n += tu_split_words(opts, argv + n, sizeof argv / sizeof argv[0] - n - 2);
+    argv[n++] = mz_data_path("examples/example-2007.csv", path, sizeof path);
+    argv[n] = NULL;
+    tu_result_t r = tu_run(NULL, argv);
+    tu_result_free(&r);
+    return r.code;
 }
 
 /* members column (4th field; no quoting in the first four fields of regions.csv) per line */
@@ -1041,8 +1044,8 @@ static size_t read_members(const char *file, char lines[][256], size_t max, size
 
 Test(merge_cli, no_merge_and_common_partition)
 {
-    char dir[] = "/tmp/mz-merge-cli-XXXXXX";
-    cr_assert(mkdtemp(dir));
+    char dir[64];
+    tu_workdir_make(dir, sizeof dir, "merge-cli");
     char out[4200], file[4300];
     static char lines[2000][256];
     size_t merged;
@@ -1073,7 +1076,5 @@ Test(merge_cli, no_merge_and_common_partition)
     snprintf(out, sizeof out, "%s/bad", dir);
     cr_assert_eq(run_cli("--no-merge --common-partition", out), 2);
 
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(tu_rm_tree(dir), 0);
 }

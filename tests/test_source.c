@@ -15,65 +15,28 @@
 #include "mzatlas/mz_results.h"
 #include "mzatlas/mz_run.h"
 #include "mzatlas/mz_source.h"
+#include "testutil.h"
 
 static char tmpdir[256];
 
 static void setup(void)
 {
     mz_set_lang(MZ_LANG_DE);
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/mz-source-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
+    tu_workdir_make(tmpdir, sizeof tmpdir, "source");
 }
 
 static void teardown(void)
 {
-    DIR *d = opendir(tmpdir);
-    if (d) {
-        struct dirent *de;
-        char p[600];
-        while ((de = readdir(d)) != NULL) {
-            if (de->d_name[0] == '.')
-                continue;
-            snprintf(p, sizeof p, "%s/%s", tmpdir, de->d_name);
-            unlink(p);
-        }
-        closedir(d);
-        rmdir(tmpdir);
-    }
+    tu_workdir_drop(tmpdir);
     mz_set_lang(MZ_LANG_DE);
 }
 
 TestSuite(profile, .init = setup, .fini = teardown);
 TestSuite(source, .init = setup, .fini = teardown);
 
-static const char *data_path(const char *rel, char *buf, size_t size)
-{
-    const char *d = getenv("MZATLAS_DATA");
-    cr_assert_not_null(d, "MZATLAS_DATA must be set");
-    snprintf(buf, size, "%s/%s", d, rel);
-    return buf;
-}
-
-static const char *fixture(const char *rel, char *buf, size_t size)
-{
-    const char *d = getenv("MZ_FIXTURES");
-    cr_assert_not_null(d, "MZ_FIXTURES must be set");
-    snprintf(buf, size, "%s/%s", d, rel);
-    return buf;
-}
-
 static const char *tmp(const char *name, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/%s", tmpdir, name);
-    return buf;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "%s", path);
-    fputs(text, f);
-    fclose(f);
+    return tu_path(tmpdir, name, buf, size);
 }
 
 /* ---------------------------------------------------------------- a tiny CSV table in memory */
@@ -286,7 +249,7 @@ Test(profile, builtin_canonical_equals_bundled_file)
     cr_assert_not_null(a, "%s", err.message);
     mz_profile_t *b = mz_profile_load("canonical", &err);
     cr_assert_not_null(b, "%s", err.message);
-    cr_assert_str_eq(mz_profile_file(b), data_path("profiles/canonical.ini", path, sizeof path));
+    cr_assert_str_eq(mz_profile_file(b), tu_data_path("profiles/canonical.ini", path, sizeof path));
     cr_assert(mz_profile_is_canonical(a));
     cr_assert(mz_profile_is_canonical(b));
     for (int f = 0; f < MZ_NFIELDS; f++) {
@@ -304,7 +267,7 @@ Test(profile, builtin_canonical_equals_bundled_file)
 Test(profile, every_bundled_profile_loads_and_admits_what_is_unverified)
 {
     char dir[4096];
-    DIR *d = opendir(data_path("profiles", dir, sizeof dir));
+    DIR *d = opendir(tu_data_path("profiles", dir, sizeof dir));
     cr_assert_not_null(d);
     struct dirent *de;
     int n = 0, unverified = 0;
@@ -447,7 +410,7 @@ static void same_as_csv(const char *csv, mz_input_format_t fmt, const char *name
 Test(source, dta_sav_sas7bdat_of_the_example_equal_its_csv, .timeout = 120)
 {
     char csv[4096];
-    data_path("examples/example-2007.csv", csv, sizeof csv);
+    tu_data_path("examples/example-2007.csv", csv, sizeof csv);
     same_as_csv(csv, MZ_FORMAT_DTA, "example.dta");
     same_as_csv(csv, MZ_FORMAT_SAV, "example.sav");
     same_as_csv(csv, MZ_FORMAT_SAS7BDAT, "example.sas7bdat");
@@ -456,7 +419,7 @@ Test(source, dta_sav_sas7bdat_of_the_example_equal_its_csv, .timeout = 120)
 Test(source, stratum_only_records_and_missing_codes)
 {
     char csv[4096];
-    fixture("core/small-2007.csv", csv, sizeof csv);
+    tu_fixture_path("core/small-2007.csv", csv, sizeof csv);
     same_as_csv(csv, MZ_FORMAT_DTA, "small.dta");
     same_as_csv(csv, MZ_FORMAT_SAV, "small.sav");
 }
@@ -486,7 +449,7 @@ static mz_gazetteer_t *load_gz(void)
     char path[4096];
     mz_error_t err;
     mz_gazetteer_t *gz =
-        mz_gazetteer_load(data_path("regions/gazetteer-ni.csv", path, sizeof path), &err);
+        mz_gazetteer_load(tu_data_path("regions/gazetteer-ni.csv", path, sizeof path), &err);
     cr_assert_not_null(gz, "%s", err.message);
     return gz;
 }
@@ -503,7 +466,7 @@ static mz_status_t read_text(const mz_gazetteer_t *gz, const char *path, const m
 Test(source, records_equal_field_by_field)
 {
     char csv[4096], dta[600], sav[600];
-    fixture("core/small-2007.csv", csv, sizeof csv);
+    tu_fixture_path("core/small-2007.csv", csv, sizeof csv);
     table_t t;
     table_load(csv, &t);
     write_stat_file(&t, MZ_FORMAT_DTA, tmp("r.dta", dta, sizeof dta), NULL);
@@ -579,14 +542,14 @@ static void write_ef_csv(const table_t *t, const char *path, int variant, bool o
 static const char *profile_file(const char *text, char *buf, size_t size)
 {
     tmp("test-ef.ini", buf, size);
-    write_text(buf, text);
+    tu_write_file(buf, text);
     return buf;
 }
 
 Test(source, profile_csv_equals_canonical_csv)
 {
     char csv[4096], ef[600], prof[600];
-    fixture("core/small-2007.csv", csv, sizeof csv);
+    tu_fixture_path("core/small-2007.csv", csv, sizeof csv);
     table_t t;
     table_load(csv, &t);
     for (int variant = 0; variant < 2; variant++) {
@@ -613,7 +576,7 @@ Test(source, profile_csv_equals_canonical_csv)
 Test(source, errors_name_data_file_row_variable_and_profile_line)
 {
     char csv[4096], ef[600], prof[600], buf[2048];
-    fixture("core/small-2007.csv", csv, sizeof csv);
+    tu_fixture_path("core/small-2007.csv", csv, sizeof csv);
     table_t t;
     table_load(csv, &t);
     write_ef_csv(&t, tmp("ef.csv", ef, sizeof ef), 0, false);
@@ -661,7 +624,7 @@ Test(source, errors_name_data_file_row_variable_and_profile_line)
     pr = mz_profile_load(profile_file(text, prof, sizeof prof), &err);
     cr_assert_not_null(pr, "%s", err.message);
     char small[600];
-    write_text(tmp("thousands.csv", small, sizeof small),
+    tu_write_file(tmp("thousands.csv", small, sizeof small),
                "EF_LAND;EF_JAHR;EF_KREIS;EF_RA;EF952;EF44;EF46;EF_MIG;EF_ILO;EF_STIB;EF_WZ\n"
                "3;2007;101;;0,098;40;1;1;1;5;86\n3;2007;101;;0,112;30;2;3;2;9;99\n");
     cr_assert_eq(read_text(gz, small, pr, &sk, &info, &err), MZ_ERR_DATA);
@@ -688,7 +651,7 @@ Test(source, errors_name_data_file_row_variable_and_profile_line)
 Test(source, stat_file_without_canonical_names_and_without_profile)
 {
     char csv[4096], dta[600];
-    fixture("core/small-2007.csv", csv, sizeof csv);
+    tu_fixture_path("core/small-2007.csv", csv, sizeof csv);
     table_t t;
     table_load(csv, &t);
     int age = col_of(&t, "age");
@@ -706,7 +669,7 @@ Test(source, stat_file_without_canonical_names_and_without_profile)
               err.message);
     /* a file that is no Stata file */
     char bad[600];
-    write_text(tmp("bad.dta", bad, sizeof bad), "year,kreis\n2007,03101\n");
+    tu_write_file(tmp("bad.dta", bad, sizeof bad), "year,kreis\n2007,03101\n");
     cr_assert_eq(read_text(gz, bad, NULL, &sk, NULL, &err), MZ_ERR_DATA);
     cr_assert(strstr(err.message, "dta"), "%s", err.message);
     cr_assert_eq(read_text(gz, "/nonexistent/x.sav", NULL, &sk, NULL, &err), MZ_ERR_IO);
@@ -717,7 +680,7 @@ Test(source, stat_file_without_canonical_names_and_without_profile)
 Test(source, value_labels_used_per_profile)
 {
     char csv[4096], sav[600], prof[600];
-    fixture("core/small-2007.csv", csv, sizeof csv);
+    tu_fixture_path("core/small-2007.csv", csv, sizeof csv);
     table_t t;
     table_load(csv, &t);
     /* mig as 7/8/9 with labels */
@@ -830,7 +793,7 @@ static bool only_stratum(const table_t *t, size_t r)
 Test(source, several_extracts_one_per_stratum_equal_one_file)
 {
     char csv[4096], a[600], b[600];
-    fixture("core/small-2007.csv", csv, sizeof csv);
+    tu_fixture_path("core/small-2007.csv", csv, sizeof csv);
     table_t t;
     table_load(csv, &t);
     write_part(&t, tmp("ra01.csv", a, sizeof a), in_ra01);
@@ -868,7 +831,7 @@ Test(source, several_extracts_one_per_stratum_equal_one_file)
 Test(source, several_extracts_must_be_disjoint_and_of_one_year)
 {
     char csv[4096], a[600], b[600], c[600];
-    fixture("core/small-2007.csv", csv, sizeof csv);
+    tu_fixture_path("core/small-2007.csv", csv, sizeof csv);
     table_t t;
     table_load(csv, &t);
     write_part(&t, tmp("k.csv", a, sizeof a), kreis_03101);
@@ -891,14 +854,14 @@ Test(source, several_extracts_must_be_disjoint_and_of_one_year)
     cr_assert_str_eq(err.file, a);
     /* stratum-only records beside Kreise of that stratum in another file */
     char k2[600];
-    write_text(tmp("k2.csv", k2, sizeof k2),
+    tu_write_file(tmp("k2.csv", k2, sizeof k2),
                "year,kreis,weight,age,mig,ilo,selfemp,sector\n2007,03153,500,30,0,1,0,2\n");
     const char *so[] = {k2, c};
     cr_assert_null(run_files(so, 2, NULL, &err));
     cr_assert(strstr(err.message, k2), "%s", err.message);
     /* another year */
     char y[600];
-    write_text(tmp("y.csv", y, sizeof y),
+    tu_write_file(tmp("y.csv", y, sizeof y),
                "year,kreis,weight,age,mig,ilo,selfemp,sector\n2008,03102,500,30,0,1,0,2\n");
     const char *years[] = {a, y};
     cr_assert_null(run_files(years, 2, NULL, &err));

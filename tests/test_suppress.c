@@ -8,6 +8,7 @@
 
 #include "mzatlas/mz_run.h"
 #include "mzatlas/mz_suppress.h"
+#include "testutil.h"
 
 /* ------------------------------------------------------------ a two-way table with margins */
 
@@ -326,10 +327,7 @@ Test(ptable, whole_number_systems_round_inwards)
  * rule (min-count 0), secrecy below 3 cases, so only the case rule withholds anything. */
 static const char *fixture_path(char *buf, size_t size)
 {
-    const char *fx = getenv("MZ_FIXTURES");
-    cr_assert_not_null(fx, "MZ_FIXTURES must be set");
-    snprintf(buf, size, "%s/secrecy/secret-2007.csv", fx);
-    return buf;
+    return tu_fixture_path("secrecy/secret-2007.csv", buf, size);
 }
 
 static mz_run_t *fixture_run(double protection)

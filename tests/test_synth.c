@@ -2,7 +2,6 @@
  * read back by the extract reader, the cluster design, totals and Kreis populations against the
  * LSN counts in data/real, errors and atomic writing, and the bundled copy. */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,54 +14,19 @@
 #include "mzatlas/mz_gazetteer.h"
 #include "mzatlas/mz_run.h"
 #include "mzatlas/mz_synth.h"
+#include "testutil.h"
 
 static char work[64];
 
-static void setup(void)
-{
-    snprintf(work, sizeof work, "/tmp/mzatlas-test-synth-XXXXXX");
-    cr_assert_not_null(mkdtemp(work));
-}
+static void setup(void) { tu_workdir_make(work, sizeof work, "synth"); }
 
-static void teardown(void)
-{
-    DIR *d = opendir(work);
-    if (d) {
-        struct dirent *e;
-        char p[512];
-        while ((e = readdir(d)))
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-                snprintf(p, sizeof p, "%s/%s", work, e->d_name);
-                unlink(p);
-            }
-        closedir(d);
-    }
-    rmdir(work);
-}
+static void teardown(void) { tu_workdir_drop(work); }
 
 TestSuite(synth, .init = setup, .fini = teardown);
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_not_null(s);
-    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    s[n] = '\0';
-    *len = (size_t)n;
-    return s;
-}
-
 static const char *path_in(const char *name, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/%s", work, name);
-    return buf;
+    return tu_path(work, name, buf, size);
 }
 
 static mz_synth_summary_t write_sample(const char *path, uint32_t seed, long persons, int year)
@@ -87,7 +51,7 @@ Test(synth, same_seed_same_bytes_other_seed_other_records)
     write_sample(path_in("b.csv", b, sizeof b), 42, 20000, 2007);
     write_sample(path_in("c.csv", c, sizeof c), 43, 20000, 2007);
     size_t la, lb, lc;
-    char *x = slurp(a, &la), *y = slurp(b, &lb), *z = slurp(c, &lc);
+    char *x = tu_slurp(a, &la), *y = tu_slurp(b, &lb), *z = tu_slurp(c, &lc);
     cr_assert(x && y && z);
     cr_assert_eq(la, lb);
     cr_assert(memcmp(x, y, la) == 0, "the same seed must give the same file");
@@ -263,22 +227,10 @@ Test(synth, stream_equals_file)
     cr_assert_eq(mz_synth_write_stream(&o, f, "g.csv", NULL, &err), MZ_OK);
     fclose(f);
     size_t la, lb;
-    char *x = slurp(p, &la), *y = slurp(q, &lb);
+    char *x = tu_slurp(p, &la), *y = tu_slurp(q, &lb);
     cr_assert(la == lb && memcmp(x, y, la) == 0);
     free(x);
     free(y);
-}
-
-static int count_entries(const char *dir)
-{
-    int n = 0;
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    while (d && (e = readdir(d)))
-        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    if (d)
-        closedir(d);
-    return n;
 }
 
 Test(synth, bad_options_and_failed_writes_leave_nothing)
@@ -292,24 +244,22 @@ Test(synth, bad_options_and_failed_writes_leave_nothing)
     o.persons = 0;
     o.year = 2004;
     cr_assert_eq(mz_synth_write(&o, p, NULL, &err), MZ_ERR_USAGE);
-    cr_assert_eq(count_entries(work), 0, "nothing may be left behind");
+    cr_assert_eq(tu_count_entries(work), 0, "nothing may be left behind");
     /* the target is a directory: the rename fails, the temporary file is removed */
     mkdir(path_in("dir", p, sizeof p), 0777);
     mz_synth_options_init(&o);
     o.persons = 2000;
     cr_assert_eq(mz_synth_write(&o, p, NULL, &err), MZ_ERR_IO);
-    cr_assert_eq(count_entries(work), 1, "only the directory may remain");
+    cr_assert_eq(tu_count_entries(work), 1, "only the directory may remain");
     rmdir(p);
     /* an unwritable place */
     cr_assert_eq(mz_synth_write(&o, "/nonexistent-dir/x.csv", NULL, &err), MZ_ERR_IO);
     /* an existing file stays as it was when the generator fails */
-    FILE *f = fopen(path_in("keep.csv", p, sizeof p), "w");
-    fputs("old\n", f);
-    fclose(f);
+    tu_write_file(path_in("keep.csv", p, sizeof p), "old\n");
     o.regions_path = "/nonexistent-gazetteer.csv";
     cr_assert_neq(mz_synth_write(&o, p, NULL, &err), MZ_OK);
     size_t len;
-    char *s = slurp(p, &len);
+    char *s = tu_slurp(p, &len);
     cr_assert_str_eq(s, "old\n");
     free(s);
     unlink(p);
@@ -321,8 +271,8 @@ Test(synth, bundled_example_is_the_default_sample)
     char p[256], ex[4096];
     write_sample(path_in("default.csv", p, sizeof p), MZ_SYNTH_SEED_DEFAULT, 0, 2007);
     size_t la, lb;
-    char *x = slurp(p, &la);
-    char *y = slurp(mz_data_path("examples/synthetic-2007.csv", ex, sizeof ex), &lb);
+    char *x = tu_slurp(p, &la);
+    char *y = tu_slurp(mz_data_path("examples/synthetic-2007.csv", ex, sizeof ex), &lb);
     cr_assert_not_null(y, "data/examples/synthetic-2007.csv missing");
     cr_assert(la == lb && memcmp(x, y, la) == 0,
               "data/examples/synthetic-2007.csv is out of date: regenerate it with "

@@ -2,117 +2,45 @@
  * mzatlas binary, per-stratum files equal to one file, overlaps, contradictions, derived groups,
  * nested regions, what is not computable, and each invalid row. */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "mzatlas/mz_results.h"
 #include "mzatlas/mz_run.h"
 #include "mzatlas/mz_tabulated.h"
+#include "testutil.h"
 
 static char tmpdir[256];
-
-static void rm_rf(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *de;
-    char p[1024];
-    while ((de = readdir(d)) != NULL) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-        if (de->d_type == DT_DIR)
-            rm_rf(p);
-        else
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 static void setup(void)
 {
     mz_set_lang(MZ_LANG_DE);
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/mz-tab-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
+    tu_workdir_make(tmpdir, sizeof tmpdir, "tabulated");
 }
 
 static void teardown(void)
 {
-    rm_rf(tmpdir);
+    tu_workdir_drop(tmpdir);
     mz_set_lang(MZ_LANG_DE);
 }
 
 TestSuite(tabulated, .init = setup, .fini = teardown);
 
-static const char *data_path(const char *rel, char *buf, size_t size)
-{
-    const char *d = getenv("MZATLAS_DATA");
-    cr_assert_not_null(d, "MZATLAS_DATA must be set");
-    snprintf(buf, size, "%s/%s", d, rel);
-    return buf;
-}
-
 static const char *tmp(const char *name, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/%s", tmpdir, name);
-    return buf;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "%s", path);
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_not_null(s);
-    s[fread(s, 1, (size_t)n, f)] = '\0';
-    fclose(f);
-    return s;
+    return tu_path(tmpdir, name, buf, size);
 }
 
 /* Run the mzatlas binary; stderr into *errout (malloc'd). Returns the exit code. */
 static int run_bin(const char *const *args, char **errout)
 {
-    const char *bin = getenv("MZ_BIN");
-    cr_assert_not_null(bin, "MZ_BIN must be set");
-    char errpath[600];
-    tmp("stderr.txt", errpath, sizeof errpath);
-    pid_t pid = fork();
-    cr_assert_neq(pid, -1);
-    if (pid == 0) {
-        FILE *e = freopen(errpath, "w", stderr);
-        (void)e;
-        char *argv[32];
-        int n = 0;
-        argv[n++] = (char *)bin;
-        for (; args[n - 1] && n < 31; n++)
-            argv[n] = (char *)args[n - 1];
-        argv[n] = NULL;
-        execv(bin, argv);
-        _exit(127);
-    }
-    int status;
-    waitpid(pid, &status, 0);
-    *errout = slurp(errpath);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    tu_result_t r = tu_run(NULL, args);
+    *errout = r.err;
+    r.err = NULL;
+    tu_result_free(&r);
+    return r.code;
 }
 
 /* Value of column `col` in the indicators.csv row for (indicator, level, group). */
@@ -149,7 +77,7 @@ static bool indicator_value(const char *csv, const char *ind, const char *level,
 static double lsn_count(const char *mig, const char *measure)
 {
     char path[4096];
-    FILE *f = fopen(data_path("real/ni-2019-land-counts.csv", path, sizeof path), "r");
+    FILE *f = fopen(tu_data_path("real/ni-2019-land-counts.csv", path, sizeof path), "r");
     cr_assert_not_null(f);
     char line[4096], want[200];
     snprintf(want, sizeof want, "2019,03,all,%s,%s,", mig, measure);
@@ -169,7 +97,7 @@ static double lsn_count(const char *mig, const char *measure)
 Test(tabulated, lsn_2019_example_reproduces_the_unemployment_rates, .timeout = 120)
 {
     char ex[4096], out[600];
-    data_path("examples/lsn-2019-land.csv", ex, sizeof ex);
+    tu_data_path("examples/lsn-2019-land.csv", ex, sizeof ex);
     tmp("out", out, sizeof out);
     const char *args[] = {"run", "--ages", "all", "--outputs", "csv", "--out", out, ex, NULL};
     char *err = NULL;
@@ -178,7 +106,7 @@ Test(tabulated, lsn_2019_example_reproduces_the_unemployment_rates, .timeout = 1
     cr_assert_null(strstr(err, "nicht berechenbar"), "%s", err);
     char path[700];
     snprintf(path, sizeof path, "%s/indicators.csv", out);
-    char *csv = slurp(path);
+    char *csv = tu_slurp(path, NULL);
     cr_assert_not_null(csv);
     /* group → LSN's migration rows */
     static const struct {
@@ -214,7 +142,7 @@ Test(tabulated, lsn_2019_example_reproduces_the_unemployment_rates, .timeout = 1
     }
     free(csv);
     snprintf(path, sizeof path, "%s/run.json", out);
-    char *json = slurp(path);
+    char *json = tu_slurp(path, NULL);
     cr_assert(strstr(json,
                      "\"source\": \"Quelle: Landesamt für Statistik Niedersachsen (LSN), "
                      "Mikrozensus 2019"),
@@ -227,7 +155,7 @@ Test(tabulated, lsn_2019_example_reproduces_the_unemployment_rates, .timeout = 1
 Test(tabulated, lsn_example_default_ages_says_what_is_not_computable, .timeout = 120)
 {
     char ex[4096], out[600];
-    data_path("examples/lsn-2019-land.csv", ex, sizeof ex);
+    tu_data_path("examples/lsn-2019-land.csv", ex, sizeof ex);
     tmp("out", out, sizeof out);
     const char *args[] = {"run", "--outputs", "csv", "--out", out, ex, NULL};
     char *err = NULL;
@@ -239,7 +167,7 @@ Test(tabulated, lsn_example_default_ages_says_what_is_not_computable, .timeout =
     cr_assert_null(strstr(err, "migration_share: nicht"), "%s", err);
     char path[700];
     snprintf(path, sizeof path, "%s/indicators.csv", out);
-    char *csv = slurp(path);
+    char *csv = tu_slurp(path, NULL);
     char v[64];
     cr_assert(indicator_value(csv, "unemployment_rate", "land", "with", 7, v, sizeof v));
     cr_assert_str_eq(v, "", "not computable must not come out as a value");
@@ -368,7 +296,7 @@ static void expect_apply(const char *text, mz_status_t status, long line, const 
     char path[4096];
     mz_error_t err;
     mz_gazetteer_t *gz =
-        mz_gazetteer_load(data_path("regions/gazetteer-ni.csv", path, sizeof path), &err);
+        mz_gazetteer_load(tu_data_path("regions/gazetteer-ni.csv", path, sizeof path), &err);
     cr_assert_not_null(gz);
     mz_age_band_t band = {18, 64};
     mz_cells_t *cells = mz_cells_create(gz, band, &err);
@@ -518,10 +446,10 @@ Test(tabulated, stratum_total_beside_all_its_kreise)
 Test(tabulated, missing_group_derived_from_all)
 {
     char a[600], b[600];
-    write_text(tmp("explicit.csv", a, sizeof a),
+    tu_write_file(tmp("explicit.csv", a, sizeof a),
                "year;region;ages;group;measure;weighted\n"
                "2019;03;all;with;population;1750792\n2019;03;all;without;population;6093752\n");
-    write_text(tmp("derived.csv", b, sizeof b),
+    tu_write_file(tmp("derived.csv", b, sizeof b),
                "year;region;ages;group;measure;weighted\n"
                "2019;03;all;with;population;1750792\n2019;03;all;all;population;7844544,0\n");
     mz_error_t err;
@@ -539,7 +467,7 @@ Test(tabulated, missing_group_derived_from_all)
     mz_run_destroy(rb);
     /* only `all`: not split, so not computable — and said so */
     char c[600];
-    write_text(tmp("all-only.csv", c, sizeof c),
+    tu_write_file(tmp("all-only.csv", c, sizeof c),
                "year,region,ages,group,measure,weighted\n2019,03,all,all,population,7844544\n");
     const char *pc[] = {c};
     mz_run_t *rc = run_tables(pc, 1, NULL, &err);
@@ -555,9 +483,9 @@ Test(tabulated, missing_group_derived_from_all)
 Test(tabulated, tables_and_records_not_mixed_and_detection)
 {
     char t[600], r[600];
-    write_text(tmp("t.csv", t, sizeof t),
+    tu_write_file(tmp("t.csv", t, sizeof t),
                "year,region,ages,group,measure,weighted\n2019,03,all,with,population,1\n");
-    write_text(tmp("r.csv", r, sizeof r),
+    tu_write_file(tmp("r.csv", r, sizeof r),
                "year,kreis,weight,age,mig,ilo,selfemp,sector\n2019,03101,100,30,0,1,0,2\n");
     mz_error_t err;
     cr_assert_eq(mz_tabulated_detect(t, &err), 1);

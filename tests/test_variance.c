@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mzatlas/mz_cells.h"
 #include "mzatlas/mz_results.h"
 #include "mzatlas/mz_run.h"
 #include "mzatlas/mz_variance.h"
+#include "testutil.h"
 
 #define REL_TOL 1e-9
 
@@ -45,19 +45,10 @@ static size_t split(char *line, char **f)
 static void ref_load(ref_table_t *t, const char *rel)
 {
     char path[4096];
-    const char *fx = getenv("MZ_FIXTURES");
-    cr_assert(fx, "MZ_FIXTURES not set");
-    snprintf(path, sizeof path, "%s/../reference/%s", fx, rel);
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
+    snprintf(path, sizeof path, "%s/../reference/%s", tu_env("MZ_FIXTURES"), rel);
     memset(t, 0, sizeof *t);
-    t->buf = malloc((size_t)size + 1);
-    cr_assert(fread(t->buf, 1, (size_t)size, f) == (size_t)size);
-    t->buf[size] = '\0';
-    fclose(f);
+    t->buf = tu_slurp(path, NULL);
+    cr_assert(t->buf, "cannot open %s", path);
     size_t lines = 0;
     for (char *p = t->buf; *p; p++)
         lines += *p == '\n';
@@ -120,7 +111,7 @@ static double reldiff(double got, double want)
 
 static void fixture_path(const char *name, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/variance/%s", getenv("MZ_FIXTURES"), name);
+    snprintf(buf, size, "%s/variance/%s", tu_env("MZ_FIXTURES"), name);
 }
 
 static mz_run_t *run_fixture(const char *name, const mz_variance_options_t *vo, mz_status_t *st,
@@ -651,7 +642,7 @@ Test(coverage, intervals_hold_their_level, .timeout = 240)
 {
     mz_error_t err;
     char path[4096];
-    snprintf(path, sizeof path, "%s/regions/gazetteer-ni.csv", getenv("MZATLAS_DATA"));
+    tu_data_path("regions/gazetteer-ni.csv", path, sizeof path);
     mz_gazetteer_t *gz = mz_gazetteer_load(path, &err);
     cr_assert(gz, "%s", err.message);
     rng_state = 20240611;
@@ -742,15 +733,21 @@ Test(certainty, follows_the_confidence_interval)
 
 /* ---- the command line ---- */
 
+/* Run `mzatlas run` on a fixture of tests/fixtures/variance into out with the extra options args
+ * (blank-separated); returns the exit code. */
 static int run_cli(const char *args, const char *fixture, const char *out)
 {
-    char cmd[8192], path[4096];
+    char path[4096], opts[256];
     fixture_path(fixture, path, sizeof path);
-    snprintf(cmd, sizeof cmd,
-             "\"%s\" run --quiet --no-merge --outputs csv --out \"%s\" %s \"%s\" 2>/dev/null",
-             getenv("MZ_BIN"), out, args, path);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    const char *argv[32] = {"run", "--quiet", "--no-merge", "--outputs", "csv", "--out", out};
+    size_t n = 7;
+    snprintf(opts, sizeof opts, "%s", args);
+    n += tu_split_words(opts, argv + n, sizeof argv / sizeof argv[0] - n - 2);
+    argv[n++] = path;
+    argv[n] = NULL;
+    tu_result_t r = tu_run(NULL, argv);
+    tu_result_free(&r);
+    return r.code;
 }
 
 static json_t *load_json(const char *dir)
@@ -766,17 +763,11 @@ static json_t *load_json(const char *dir)
 static char *tmpdir(void)
 {
     static char buf[64];
-    snprintf(buf, sizeof buf, "/tmp/mzvar-XXXXXX");
-    cr_assert(mkdtemp(buf));
+    tu_workdir_make(buf, sizeof buf, "variance");
     return buf;
 }
 
-static void rmtree(const char *dir)
-{
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf \"%s\"", dir);
-    cr_assert_eq(system(cmd), 0);
-}
+static void rmtree(const char *dir) { cr_assert_eq(tu_rm_tree(dir), 0); }
 
 Test(cli, options_reach_run_json)
 {

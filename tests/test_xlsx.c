@@ -19,6 +19,7 @@
 #include "mzatlas/mz_results.h"
 #include "mzatlas/mz_run.h"
 #include "mzatlas/mz_xlsx.h"
+#include "testutil.h"
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
@@ -73,22 +74,9 @@ static char *zip_entry(const char *xlsx, const char *name)
 
 static char *read_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    buf_t b = {0};
-    char chunk[65536];
-    size_t n;
-    buf_add(&b, "", 0);
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_add(&b, chunk, n);
-    fclose(f);
-    return b.s;
-}
-
-static bool file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
+    char *s = tu_slurp(path, NULL);
+    cr_assert_not_null(s, "cannot open %s", path);
+    return s;
 }
 
 /* Decode the XML entities libxlsxwriter writes. */
@@ -596,18 +584,9 @@ static tally_t compare_with_csv(xbook_t *b, const char *csv_path)
 
 static char tmpdir[256];
 
-static void make_tmpdir(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/mz-test-xlsx-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
-}
+static void make_tmpdir(void) { tu_workdir_make(tmpdir, sizeof tmpdir, "xlsx"); }
 
-static void remove_tmpdir(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_assert_eq(system(cmd), 0);
-}
+static void remove_tmpdir(void) { cr_assert_eq(tu_workdir_drop(tmpdir), 0); }
 
 static mz_run_t *make_run(const mz_rules_t *rules)
 {
@@ -621,7 +600,7 @@ static mz_run_t *make_run(const mz_rules_t *rules)
     o.outputs = MZ_OUT_CSV | MZ_OUT_XLSX;
     mz_run_t *run = mz_run_create(&o, &err);
     cr_assert_not_null(run, "%s", err.message);
-    snprintf(path, sizeof path, "%s/examples/example-2007.csv", getenv("MZATLAS_DATA"));
+    tu_data_path("examples/example-2007.csv", path, sizeof path);
     cr_assert_eq(mz_run_add_extract(run, path, &err), MZ_OK, "%s", err.message);
     cr_assert_eq(mz_run_compute(run, &err), MZ_OK, "%s", err.message);
     return run;
@@ -703,7 +682,7 @@ Test(xlsx, default_rules_every_value_and_symbol)
     char dir[512], path[600];
     write_run(run, "out", dir, sizeof dir);
     snprintf(path, sizeof path, "%s/mzatlas.xlsx", dir);
-    cr_assert(file_exists(path));
+    cr_assert(tu_exists(path));
     xbook_t b;
     book_load(&b, path);
     snprintf(path, sizeof path, "%s/indicators.csv", dir);
@@ -912,14 +891,6 @@ static const unsigned char tiny_png[] = {
     0xcf, 0xc0, 0x00, 0x47, 0x0c, 0x38, 0x39, 0x00, 0xf5, 0x31, 0x0b, 0xf5, 0x35, 0x7b, 0xfb,
     0x82, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
 
-static void put_bytes(const char *path, const void *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(data, 1, n, f), n);
-    fclose(f);
-}
-
 Test(xlsx, maps_inserted_when_present_and_skipped_when_absent)
 {
     mz_run_t *run = make_run(NULL);
@@ -937,11 +908,11 @@ Test(xlsx, maps_inserted_when_present_and_skipped_when_absent)
     snprintf(maps, sizeof maps, "%s/maps", tmpdir);
     cr_assert_eq(mkdir(maps, 0777), 0);
     snprintf(png, sizeof png, "%s/abb09-unemployment.png", maps);
-    put_bytes(png, tiny_png, sizeof tiny_png);
+    tu_write_bytes(png, tiny_png, sizeof tiny_png);
     snprintf(png, sizeof png, "%s/abb01-strata.png", maps);
-    put_bytes(png, tiny_png, sizeof tiny_png);
+    tu_write_bytes(png, tiny_png, sizeof tiny_png);
     snprintf(png, sizeof png, "%s/abb05-broken.png", maps);
-    put_bytes(png, "not a png", 9);
+    tu_write_bytes(png, "not a png", 9);
     snprintf(path, sizeof path, "%s/maps.xlsx", tmpdir);
     cr_assert_eq(mz_write_xlsx(run, path, &err), MZ_OK, "%s", err.message);
     xbook_t b;
@@ -1009,7 +980,7 @@ Test(xlsx, large_high_dpi_map_is_scaled_to_the_sheet)
     snprintf(maps, sizeof maps, "%s/maps", tmpdir);
     cr_assert_eq(mkdir(maps, 0777), 0);
     snprintf(file, sizeof file, "%s/abb05-migrationsanteil.png", maps);
-    put_bytes(file, png, n);
+    tu_write_bytes(file, png, n);
     snprintf(path, sizeof path, "%s/dpi.xlsx", tmpdir);
     cr_assert_eq(mz_write_xlsx(run, path, &err), MZ_OK, "%s", err.message);
     char *drawing = zip_entry(path, "xl/drawings/drawing1.xml");
@@ -1051,7 +1022,7 @@ Test(xlsx, unwritable_path_is_an_io_error)
     cr_assert_eq(mz_write_xlsx(run, path, &err), MZ_ERR_IO);
     cr_assert_eq(err.status, MZ_ERR_IO);
     cr_assert_str_eq(err.file, path);
-    cr_assert(!file_exists(path));
+    cr_assert(!tu_exists(path));
     mz_run_destroy(run);
 }
 
@@ -1065,7 +1036,7 @@ Test(xlsx, before_compute_is_an_internal_error)
     cr_assert_not_null(run);
     snprintf(path, sizeof path, "%s/x.xlsx", tmpdir);
     cr_assert_eq(mz_write_xlsx(run, path, &err), MZ_ERR_INTERNAL);
-    cr_assert(!file_exists(path));
+    cr_assert(!tu_exists(path));
     mz_run_destroy(run);
 }
 
