@@ -4,7 +4,7 @@
 BUILD ?= build
 MESON_FLAGS ?=
 
-.PHONY: all deps setup build demo check sanitize clean
+.PHONY: all deps setup build demo check test sanitize clean
 
 all: build
 
@@ -25,12 +25,18 @@ build: setup
 demo: build
 	$(BUILD)/cli/mzatlas demo
 
+# the whole suite, then the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 check: build
+	meson test -C $(BUILD) --print-errorlogs
+	@$(MAKE) --no-print-directory sanitize
+
+# only the plain test suite (quicker while developing)
+test: build
 	meson test -C $(BUILD) --print-errorlogs
 
 # the test suite under AddressSanitizer + UndefinedBehaviorSanitizer, in build-asan/
 sanitize: deps
-	@test -f build-asan/build.ninja || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
+	@test -f build-asan/build.ninja || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false $(MESON_FLAGS)
 	ninja -C build-asan
 	meson test -C build-asan --print-errorlogs
 

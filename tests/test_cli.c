@@ -4,12 +4,14 @@
  * from the extract and the gazetteer parsed by this file alone (no library code), with the
  * definitions and rules of DESIGN.md. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mzatlas/mz_output.h"
 #include "testutil.h"
@@ -874,4 +876,53 @@ Test(cli, hannover_whole_and_split_across_files_is_refused)
     cr_expect(strstr(r.err, want) != NULL, "stderr: %s", r.err);
     cr_expect_not(tu_exists(out));
     tu_result_free(&r);
+}
+
+/* Identical runs give identical bytes in every output but run.json (which records timings). */
+static void compare_trees(const char *a, const char *b, size_t *compared)
+{
+    DIR *d = opendir(a);
+    cr_assert_not_null(d, "%s", a);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, "run.json"))
+            continue;
+        char pa[4096], pb[4096];
+        tu_path(a, e->d_name, pa, sizeof pa);
+        tu_path(b, e->d_name, pb, sizeof pb);
+        struct stat st;
+        cr_assert_eq(stat(pa, &st), 0);
+        if (S_ISDIR(st.st_mode)) {
+            compare_trees(pa, pb, compared);
+            continue;
+        }
+        size_t la, lb;
+        char *ca = tu_slurp(pa, &la), *cb = tu_slurp(pb, &lb);
+        cr_assert_not_null(ca, "%s", pa);
+        cr_assert_not_null(cb, "%s missing in the second run", pb);
+        cr_expect(la == lb && memcmp(ca, cb, la) == 0, "%s differs between two runs", e->d_name);
+        free(ca);
+        free(cb);
+        (*compared)++;
+    }
+    closedir(d);
+}
+
+Test(cli, identical_runs_give_identical_outputs)
+{
+    char x[4096], a[4096], b[4096];
+    example(x, sizeof x);
+    in_work("a", a, sizeof a);
+    in_work("b", b, sizeof b);
+    tu_result_t r = TU_RUN("run", "--formats", "png,svg,pdf", "--dpi", "72", "--out", a, x);
+    cr_assert_eq(r.code, 0, "exit %d: %s", r.code, r.err);
+    tu_result_free(&r);
+    sleep(1); /* a clock-dependent date would now differ */
+    r = TU_RUN("run", "--formats", "png,svg,pdf", "--dpi", "72", "--out", b, x);
+    cr_assert_eq(r.code, 0, "exit %d: %s", r.code, r.err);
+    tu_result_free(&r);
+    size_t compared = 0;
+    compare_trees(a, b, &compared);
+    /* 3 tables, the workbook and 10 figures in 3 formats */
+    cr_expect_geq(compared, 34, "compared only %zu files", compared);
 }
