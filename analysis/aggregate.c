@@ -210,7 +210,7 @@ static void part_expand(const mz_cells_t *c, size_t id, mz_psu_part_t *out)
     out->unit = r->unit;
     out->stratum = r->stratum;
     double *w = &out->w[0][0];
-    const double *v = c->vals + r->off;
+    const double *v = r->mask ? c->vals + r->off : NULL; /* vals is NULL while all are empty */
     memset(out->w, 0, sizeof out->w);
     for (uint32_t m = r->mask; m; m &= m - 1)
         w[__builtin_ctz(m)] = *v++;
@@ -372,7 +372,33 @@ nomem:
     return -1;
 }
 
+/* same_psu: the record's PSU and unit are those of the previous record added. */
+static mz_status_t add_record(mz_cells_t *c, const mz_record_t *rec, bool same_psu,
+                              mz_error_t *err);
+
 mz_status_t mz_cells_add_record(mz_cells_t *c, const mz_record_t *rec, mz_error_t *err)
+{
+    return add_record(c, rec, false, err);
+}
+
+mz_status_t mz_cells_add_records(mz_cells_t *c, const mz_record_t *recs, size_t n,
+                                 mz_error_t *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const mz_record_t *r = &recs[i];
+        /* the same strings at the same addresses within one array: the same PSU */
+        const bool same = i > 0 && r->psu && r->psu == recs[i - 1].psu &&
+                          r->design_stratum == recs[i - 1].design_stratum &&
+                          r->unit == recs[i - 1].unit && r->stratum == recs[i - 1].stratum;
+        mz_status_t st = add_record(c, r, same, err);
+        if (st != MZ_OK)
+            return st;
+    }
+    return MZ_OK;
+}
+
+static mz_status_t add_record(mz_cells_t *c, const mz_record_t *rec, bool same_psu,
+                              mz_error_t *err)
 {
     if (c->finished && rec->psu && rec->design_stratum)
         return mz_error_set(err, MZ_ERR_INTERNAL, NULL, rec->line, NULL, NULL,
@@ -395,7 +421,7 @@ mz_status_t mz_cells_add_record(mz_cells_t *c, const mz_record_t *rec, mz_error_
     mz_row_count_masked(cell->n[g], ms);
     if (rec->psu && rec->design_stratum) {
         c->design_any = true;
-        long p = find_part(c, rec, err);
+        long p = same_psu && c->last_part >= 0 ? c->last_part : find_part(c, rec, err);
         if (p < 0)
             return err ? err->status : MZ_ERR_NOMEM;
         mz_psu_part_t *part = part_open(c, (size_t)p);
@@ -510,6 +536,38 @@ size_t mz_cells_design_stratum_count(const mz_cells_t *c)
 }
 size_t mz_cells_psu_design_stratum(const mz_cells_t *c, size_t psu) { return c->psu_dstratum[psu]; }
 size_t mz_cells_psu_part_count(const mz_cells_t *c) { return c->nparts; }
+void mz_cells_psu_part_sums(const mz_cells_t *c, size_t i, uint32_t num, uint32_t den,
+                            double out[2 * MZ_NGRP])
+{
+    for (int k = 0; k < 2 * MZ_NGRP; k++)
+        out[k] = 0;
+    const open_part_t *o = c->open ? &c->open[i % OPEN_SLOTS] : NULL;
+    if (o && o->id == i + 1) {
+        for (int g = 0; g < MZ_NGRP; g++)
+            for (int m = 0; m < MZ_NMEAS; m++) {
+                if ((num >> m) & 1u)
+                    out[g] += o->p.w[g][m];
+                if ((den >> m) & 1u)
+                    out[MZ_NGRP + g] += o->p.w[g][m];
+            }
+        return;
+    }
+    /* the stored values in (group, measure) order; the absent ones are +0.0 and would not
+     * change a sum */
+    const part_rec_t *r = &c->parts[i];
+    const double *v = r->mask ? c->vals + r->off : NULL;
+    const uint32_t nsel = num | num << MZ_NMEAS, dsel = den | den << MZ_NMEAS;
+    for (uint32_t m = r->mask; m; m &= m - 1) {
+        const unsigned k = (unsigned)__builtin_ctz(m);
+        const int g = k >= MZ_NMEAS;
+        const double x = *v++;
+        if ((nsel >> k) & 1u)
+            out[g] += x;
+        if ((dsel >> k) & 1u)
+            out[MZ_NGRP + g] += x;
+    }
+}
+
 void mz_cells_psu_part_get(const mz_cells_t *c, size_t i, mz_psu_part_t *out)
 {
     const open_part_t *o = c->open ? &c->open[i % OPEN_SLOTS] : NULL;

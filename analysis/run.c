@@ -302,17 +302,23 @@ mz_status_t mz_run_add_extract(mz_run_t *run, const char *path, mz_error_t *err)
     if (!r)
         return err ? err->status : MZ_ERR_DATA;
     mz_input_info_t info = {0};
-    mz_record_t rec;
+    const mz_record_t *recs;
+    size_t n;
     int rc;
     mz_status_t st = MZ_OK;
-    while ((rc = mz_extract_next(r, &rec, err)) == 1) {
-        st = mz_owners_check(run->owners, &rec, err);
-        if (st == MZ_OK)
-            st = mz_cells_add_record(run->cells, &rec, err);
+    while ((rc = mz_extract_next_batch(r, &recs, &n, err)) == 1) {
+        /* as record by record (owners, cells, Kish), the first failure in record order wins:
+         * owners up to the first refused record k, the cells up to k, then k's refusal again */
+        size_t k = 0;
+        while (k < n && mz_owners_check(run->owners, &recs[k], err) == MZ_OK)
+            k++;
+        st = mz_cells_add_records(run->cells, recs, k, err);
+        if (st == MZ_OK && k < n)
+            st = mz_owners_check(run->owners, &recs[k], err);
         if (st != MZ_OK)
             break;
-        mz_kish_add_record(run->kish, &rec);
-        info.records++;
+        mz_kish_add_records(run->kish, recs, n);
+        info.records += n;
     }
     if (rc < 0 || st != MZ_OK) {
         mz_extract_close(r);

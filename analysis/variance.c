@@ -8,6 +8,8 @@
 #include <gsl/gsl_randist.h>
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +130,12 @@ void mz_kish_add_record(mz_kish_t *k, const mz_record_t *rec)
     mz_row_add_masked(ks->w[g], w, ms);
     mz_row_add_masked(ks->w2[g], w2, ms);
     k->records++;
+}
+
+void mz_kish_add_records(mz_kish_t *k, const mz_record_t *recs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mz_kish_add_record(k, &recs[i]);
 }
 
 uint64_t mz_kish_records(const mz_kish_t *k) { return k ? k->records : 0; }
@@ -286,28 +294,6 @@ static size_t region_slots(const mz_region_t *r, size_t nunits, size_t nstrata, 
 
 /* ---- design-based variance ---- */
 
-/* Measure indices of a measure mask. */
-typedef struct mlist {
-    size_t n;
-    uint8_t m[MZ_NMEAS];
-} mlist_t;
-
-static void mlist_init(mlist_t *l, uint32_t mmask)
-{
-    l->n = 0;
-    for (int m = 0; m < MZ_NMEAS; m++)
-        if (mmask & (1u << m))
-            l->m[l->n++] = (uint8_t)m;
-}
-
-static double mlist_sum(const mlist_t *l, const double *w)
-{
-    double s = 0;
-    for (size_t i = 0; i < l->n; i++)
-        s += w[l->m[i]];
-    return s;
-}
-
 /* A row as a linear combination of ratios over one domain: every ratio sums the same numerator
  * and denominator measures, over the groups in gn and gd (bits MZ_GRP_*). */
 typedef struct rowdef {
@@ -341,21 +327,38 @@ static bool row_def(const mz_estimate_t *e, rowdef_t *rd)
 
 /* Rows of one domain computed in one pass over its PSUs (a rate's groups and its gap). */
 #define ROWS_MAX 8
+/* Workers computing domains at once (the rows of different domains are independent). */
+#define THREADS_MAX 4
+/* Fewer PSUs than this: one thread. */
+#define THREADS_MIN_PSUS 20000u
 
 typedef struct design {
     const mz_cells_t *cells;
     mz_lonely_psu_t lonely;
     size_t nunits, nstrata, nslots;
-    size_t npsu, nds;
+    size_t npsu, nds, nparts;
     uint32_t *psu_ds;      /* [npsu] design stratum of each PSU */
     uint32_t *ds_n;        /* [nds] PSUs per design stratum */
     size_t *slot_off;      /* [nslots + 1] */
     uint32_t *slot_part;   /* part indices grouped by slot */
+    uint32_t *part_psu;    /* [nparts] PSU of each part */
+    /* Simple designs, where every PSU lies in one unit (one part): a PSU's numerator and
+     * denominator totals are the same in every domain that has it, so they are computed once per
+     * measure pair for all PSUs (acc, shared by the workers) instead of once per domain. */
+    bool simple;
+    double *acc;           /* simple: [npsu][4] numerator by group, then denominator by group */
+    uint32_t acc_num_m, acc_den_m;
+} design_t;
+
+/* A worker: the current domain and the scratch of its rows. */
+typedef struct dwork {
     /* The current domain (a region and the measures of an indicator): per PSU the numerator
      * and denominator totals of both groups, reused while consecutive rows share it. */
+    bool dom_valid;
     const mz_region_t *dom_region;
     uint32_t dom_num_m, dom_den_m;
-    double *acc;           /* [npsu][4]: numerator by group, then denominator by group */
+    double *acc;           /* [npsu][4]: the design's (simple) or the worker's own */
+    double *own_acc;
     double tot[4];         /* the same over the domain */
     unsigned char *psu_on; /* [npsu] PSU has domain members */
     uint32_t *psu_list;
@@ -367,7 +370,9 @@ typedef struct design {
     uint32_t *ds_m;         /* PSUs with members of the row's denominator */
     uint32_t *ds_list;
     size_t nds_list;
-} design_t;
+    int *slots;             /* the slots of a region */
+    size_t rows_with_se;
+} dwork_t;
 
 static void design_finish(design_t *d)
 {
@@ -375,15 +380,46 @@ static void design_finish(design_t *d)
     free(d->ds_n);
     free(d->slot_off);
     free(d->slot_part);
+    free(d->part_psu);
     free(d->acc);
-    free(d->psu_on);
-    free(d->psu_list);
-    free(d->ds_sum);
-    free(d->ds_ss);
-    free(d->ds_mean);
-    free(d->ds_t);
-    free(d->ds_m);
-    free(d->ds_list);
+}
+
+static void dwork_finish(dwork_t *w)
+{
+    free(w->own_acc);
+    free(w->psu_on);
+    free(w->psu_list);
+    free(w->ds_sum);
+    free(w->ds_ss);
+    free(w->ds_mean);
+    free(w->ds_t);
+    free(w->ds_m);
+    free(w->ds_list);
+    free(w->slots);
+}
+
+static bool dwork_init(dwork_t *w, const design_t *d)
+{
+    const size_t np = d->npsu ? d->npsu : 1, nd = d->nds ? d->nds : 1;
+    memset(w, 0, sizeof *w);
+    if (!d->simple)
+        w->own_acc = malloc(np * 4 * sizeof *w->own_acc);
+    w->acc = d->simple ? d->acc : w->own_acc;
+    w->psu_on = calloc(np, sizeof *w->psu_on);
+    w->psu_list = malloc(np * sizeof *w->psu_list);
+    w->ds_sum = calloc(nd * ROWS_MAX, sizeof *w->ds_sum);
+    w->ds_ss = calloc(nd * ROWS_MAX, sizeof *w->ds_ss);
+    w->ds_mean = calloc(nd * ROWS_MAX, sizeof *w->ds_mean);
+    w->ds_t = calloc(nd, sizeof *w->ds_t);
+    w->ds_m = calloc(nd * ROWS_MAX, sizeof *w->ds_m);
+    w->ds_list = malloc(nd * sizeof *w->ds_list);
+    w->slots = malloc((d->nslots + 1) * sizeof *w->slots);
+    if (!w->acc || !w->psu_on || !w->psu_list || !w->ds_sum || !w->ds_ss || !w->ds_mean ||
+        !w->ds_t || !w->ds_m || !w->ds_list || !w->slots) {
+        dwork_finish(w);
+        return false;
+    }
+    return true;
 }
 
 /* Slot of a part: its unit, or the stratum-only slot; nslots when neither is valid. */
@@ -408,25 +444,23 @@ static mz_status_t design_init(design_t *d, const mz_cells_t *cells, mz_lonely_p
     d->nslots = d->nunits + d->nstrata;
     d->npsu = mz_cells_psu_count(cells);
     d->nds = mz_cells_design_stratum_count(cells);
+    d->nparts = mz_cells_psu_part_count(cells);
     const size_t np = d->npsu ? d->npsu : 1, nd = d->nds ? d->nds : 1;
-    const size_t nparts = mz_cells_psu_part_count(cells);
+    const size_t nparts = d->nparts;
+    /* every PSU has at least one part; without the fast paths the general way, for comparison */
+    d->simple = nparts == d->npsu && mz_fast_paths();
     d->psu_ds = malloc(np * sizeof *d->psu_ds);
     d->ds_n = calloc(nd, sizeof *d->ds_n);
     d->slot_off = calloc(d->nslots + 1, sizeof *d->slot_off);
     d->slot_part = malloc((nparts ? nparts : 1) * sizeof *d->slot_part);
-    d->acc = malloc(np * 4 * sizeof *d->acc);
-    d->psu_on = calloc(np, sizeof *d->psu_on);
-    d->psu_list = malloc(np * sizeof *d->psu_list);
-    d->ds_sum = calloc(nd * ROWS_MAX, sizeof *d->ds_sum);
-    d->ds_ss = calloc(nd * ROWS_MAX, sizeof *d->ds_ss);
-    d->ds_mean = calloc(nd * ROWS_MAX, sizeof *d->ds_mean);
-    d->ds_t = calloc(nd, sizeof *d->ds_t);
-    d->ds_m = calloc(nd * ROWS_MAX, sizeof *d->ds_m);
-    d->ds_list = malloc(nd * sizeof *d->ds_list);
+    d->part_psu = malloc((nparts ? nparts : 1) * sizeof *d->part_psu);
+    if (d->simple)
+        d->acc = malloc(np * 4 * sizeof *d->acc);
+    uint32_t *pslot = malloc((nparts ? nparts : 1) * sizeof *pslot);
     size_t *next = malloc((d->nslots ? d->nslots : 1) * sizeof *next);
-    if (!d->psu_ds || !d->ds_n || !d->slot_off || !d->slot_part || !d->acc || !d->psu_on ||
-        !d->psu_list || !d->ds_sum || !d->ds_ss || !d->ds_mean || !d->ds_t || !d->ds_m ||
-        !d->ds_list || !next) {
+    if (!d->psu_ds || !d->ds_n || !d->slot_off || !d->slot_part || !d->part_psu ||
+        (d->simple && !d->acc) || !pslot || !next) {
+        free(pslot);
         free(next);
         design_finish(d);
         return mz_error_set(err, MZ_ERR_NOMEM, NULL, 0, NULL, NULL, "%s",
@@ -439,61 +473,96 @@ static mz_status_t design_init(design_t *d, const mz_cells_t *cells, mz_lonely_p
     }
     /* group the parts by slot (counting sort) */
     for (size_t i = 0; i < nparts; i++) {
-        size_t s = part_slot(d, mz_cells_psu_part(cells, i));
+        mz_psu_part_t p;
+        mz_cells_psu_part_get(cells, i, &p);
+        size_t s = part_slot(d, &p);
         if (s >= d->nslots) {
+            free(pslot);
             free(next);
             design_finish(d);
             return mz_error_set(err, MZ_ERR_INTERNAL, NULL, 0, NULL, NULL,
                                 "PSU part without unit or stratum");
         }
+        pslot[i] = (uint32_t)s;
+        d->part_psu[i] = p.psu;
         d->slot_off[s + 1]++;
     }
     for (size_t s = 1; s <= d->nslots; s++)
         d->slot_off[s] += d->slot_off[s - 1]; /* slot s spans [slot_off[s], slot_off[s + 1]) */
     memcpy(next, d->slot_off, d->nslots * sizeof *next);
     for (size_t i = 0; i < nparts; i++)
-        d->slot_part[next[part_slot(d, mz_cells_psu_part(cells, i))]++] = (uint32_t)i;
+        d->slot_part[next[pslot[i]]++] = (uint32_t)i;
+    free(pslot);
     free(next);
     return MZ_OK;
 }
 
-/* Sum the domain's parts per PSU (unless the previous row had the same domain). */
-static void design_domain(design_t *d, const mz_region_t *region, const int *slots, size_t nslots,
-                          uint32_t num_m, uint32_t den_m)
+/* Simple designs: the totals of every PSU for a measure pair, parts [from, to). A PSU's total
+ * is 0 + its one part's, which is the part's (sums are never -0.0). */
+static void simple_acc(design_t *d, size_t from, size_t to)
 {
-    if (d->dom_region == region && d->dom_num_m == num_m && d->dom_den_m == den_m)
+    for (size_t i = from; i < to; i++)
+        mz_cells_psu_part_sums(d->cells, i, d->acc_num_m, d->acc_den_m,
+                               d->acc + 4 * (size_t)d->part_psu[i]);
+}
+
+/* Sum the domain's parts per PSU (unless the worker's previous domain was the same). */
+static void design_domain(const design_t *d, dwork_t *w, const mz_region_t *region,
+                          const int *slots, size_t nslots, uint32_t num_m, uint32_t den_m)
+{
+    if (w->dom_valid && w->dom_region == region && w->dom_num_m == num_m &&
+        w->dom_den_m == den_m)
         return;
-    for (size_t i = 0; i < d->npsu_list; i++)
-        d->psu_on[d->psu_list[i]] = 0;
-    d->npsu_list = 0;
-    memset(d->tot, 0, sizeof d->tot);
-    mlist_t ln, ld;
-    mlist_init(&ln, num_m);
-    mlist_init(&ld, den_m);
-    for (size_t i = 0; i < nslots; i++)
-        for (size_t j = d->slot_off[slots[i]]; j < d->slot_off[slots[i] + 1]; j++) {
-            const mz_psu_part_t *p = mz_cells_psu_part(d->cells, d->slot_part[j]);
-            double v[4];
-            for (int g = 0; g < MZ_NGRP; g++) {
-                v[g] = mlist_sum(&ln, p->w[g]);
-                v[MZ_NGRP + g] = mlist_sum(&ld, p->w[g]);
+    for (size_t i = 0; i < w->npsu_list; i++)
+        w->psu_on[w->psu_list[i]] = 0;
+    w->npsu_list = 0;
+    memset(w->tot, 0, sizeof w->tot);
+    if (d->simple) {
+        /* a PSU's totals are its part's (simple_acc), and no other part adds to them; the sums
+         * in locals, in the same order */
+        double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+        uint32_t *list = w->psu_list;
+        size_t n = 0;
+        for (size_t i = 0; i < nslots; i++)
+            for (size_t j = d->slot_off[slots[i]]; j < d->slot_off[slots[i] + 1]; j++) {
+                const uint32_t psu = d->part_psu[d->slot_part[j]];
+                const double *a = d->acc + 4 * (size_t)psu;
+                if (a[0] == 0 && a[1] == 0 && a[2] == 0 && a[3] == 0)
+                    continue;
+                list[n++] = psu;
+                t0 += a[0];
+                t1 += a[1];
+                t2 += a[2];
+                t3 += a[3];
             }
+        w->npsu_list = n;
+        w->tot[0] = t0;
+        w->tot[1] = t1;
+        w->tot[2] = t2;
+        w->tot[3] = t3;
+    }
+    for (size_t i = 0; i < nslots && !d->simple; i++)
+        for (size_t j = d->slot_off[slots[i]]; j < d->slot_off[slots[i] + 1]; j++) {
+            const uint32_t part = d->slot_part[j], psu = d->part_psu[part];
+            double *a = w->acc + 4 * (size_t)psu;
+            double v[4];
+            mz_cells_psu_part_sums(d->cells, part, num_m, den_m, v);
             if (v[0] == 0 && v[1] == 0 && v[2] == 0 && v[3] == 0)
                 continue;
-            double *a = d->acc + 4 * (size_t)p->psu;
-            if (!d->psu_on[p->psu]) {
-                d->psu_on[p->psu] = 1;
-                d->psu_list[d->npsu_list++] = p->psu;
+            if (!w->psu_on[psu]) {
+                w->psu_on[psu] = 1;
+                w->psu_list[w->npsu_list++] = psu;
                 a[0] = a[1] = a[2] = a[3] = 0;
             }
             for (int k = 0; k < 4; k++) {
                 a[k] += v[k];
-                d->tot[k] += v[k];
+                w->tot[k] += v[k];
             }
         }
-    d->dom_region = region;
-    d->dom_num_m = num_m;
-    d->dom_den_m = den_m;
+    w->dom_valid = true;
+    w->dom_region = region;
+    w->dom_num_m = num_m;
+    w->dom_den_m = den_m;
 }
 
 static double gsum(uint32_t gmask, const double *v)
@@ -505,24 +574,14 @@ static double gsum(uint32_t gmask, const double *v)
     return s;
 }
 
-/* The linearised total of a PSU for one row, z = Σ_g a_g y_g + b_g x_g (v: the PSU's numerator
- * then denominator totals by group). Both passes below compute it with this one expression. */
-static inline double row_z(const double *a, const double *b, const double *v)
-{
-    double z = 0;
-    for (int g = 0; g < MZ_NGRP; g++)
-        z += a[g] * v[g] + b[g] * v[MZ_NGRP + g];
-    return z;
-}
-
-/* Variance (proportions, not percent) of Σ coef·ratio over the current domain, for nr <= ROWS_MAX
- * rows at once: every PSU of the design enters, those without domain members with a zero
- * linearised total. For row k: ok[k] false when a ratio is undefined, else var[k] and df[k] (the
- * PSUs with members of the first ratio's denominator minus their design strata). Each row's
- * sums run in the same order as when it is computed alone, so the results do not depend on
- * which rows share the pass. */
-static void design_rows(design_t *d, const rowdef_t *rd, size_t nr, bool *ok, double *var,
-                        double *df)
+/* Variance (proportions, not percent) of Σ coef·ratio over the worker's current domain, for
+ * nr <= ROWS_MAX rows at once: every PSU of the design enters, those without domain members
+ * with a zero linearised total. For row k: ok[k] false when a ratio is undefined, else var[k]
+ * and df[k] (the PSUs with members of the first ratio's denominator minus their design strata).
+ * Each row's sums run in the same order as when it is computed alone, so the results do not
+ * depend on which rows share the pass, nor on the worker. */
+static void design_rows(const design_t *d, dwork_t *w, const rowdef_t *rd, size_t nr, bool *ok,
+                        double *var, double *df)
 {
     /* z_i = Σ_k coef_k (Y_ki - r_k X_ki) / X_k = Σ_g a_g y_gi + b_g x_gi */
     double a[ROWS_MAX][MZ_NGRP], b[ROWS_MAX][MZ_NGRP];
@@ -532,7 +591,7 @@ static void design_rows(design_t *d, const rowdef_t *rd, size_t nr, bool *ok, do
         for (int g = 0; g < MZ_NGRP; g++)
             a[r][g] = b[r][g] = 0;
         for (size_t k = 0; k < rd[r].nc; k++) {
-            double y = gsum(rd[r].c[k].gn, d->tot), x = gsum(rd[r].c[k].gd, d->tot + MZ_NGRP);
+            double y = gsum(rd[r].c[k].gn, w->tot), x = gsum(rd[r].c[k].gd, w->tot + MZ_NGRP);
             if (!(x > 0)) {
                 ok[r] = false;
                 break;
@@ -550,50 +609,72 @@ static void design_rows(design_t *d, const rowdef_t *rd, size_t nr, bool *ok, do
     }
     if (na == 0)
         return;
+    /* the active rows' coefficients side by side (the loops over rows vectorise; each row's
+     * arithmetic is the same as alone), and the groups of their first denominator */
+    double a0[ROWS_MAX], a1[ROWS_MAX], b0[ROWS_MAX], b1[ROWS_MAX];
+    uint32_t gd[ROWS_MAX];
+    for (size_t j = 0; j < na; j++) {
+        a0[j] = a[act[j]][0];
+        a1[j] = a[act[j]][1];
+        b0[j] = b[act[j]][0];
+        b1[j] = b[act[j]][1];
+        gd[j] = rd[act[j]].c[0].gd;
+    }
+    _Static_assert(MZ_NGRP == 2, "two groups");
     size_t members[ROWS_MAX] = {0}, member_strata[ROWS_MAX] = {0};
-    for (size_t i = 0; i < d->npsu_list; i++) {
-        const uint32_t psu = d->psu_list[i], h = d->psu_ds[psu];
-        const double *v = d->acc + 4 * (size_t)psu;
-        double *sum = d->ds_sum + (size_t)h * ROWS_MAX;
-        uint32_t *m = d->ds_m + (size_t)h * ROWS_MAX;
-        if (d->ds_t[h]++ == 0) {
-            d->ds_list[d->nds_list++] = h;
+    for (size_t i = 0; i < w->npsu_list; i++) {
+        const uint32_t psu = w->psu_list[i], h = d->psu_ds[psu];
+        const double *v = w->acc + 4 * (size_t)psu;
+        const double v0 = v[0], v1 = v[1], v2 = v[2], v3 = v[3];
+        double *sum = w->ds_sum + (size_t)h * ROWS_MAX;
+        uint32_t *m = w->ds_m + (size_t)h * ROWS_MAX;
+        if (w->ds_t[h]++ == 0) {
+            w->ds_list[w->nds_list++] = h;
             for (size_t j = 0; j < na; j++) {
-                sum[j] = d->ds_ss[(size_t)h * ROWS_MAX + j] = 0;
+                sum[j] = w->ds_ss[(size_t)h * ROWS_MAX + j] = 0;
                 m[j] = 0;
             }
         }
         for (size_t j = 0; j < na; j++) {
-            const size_t r = act[j];
-            sum[j] += row_z(a[r], b[r], v);
-            if (gsum(rd[r].c[0].gd, v + MZ_NGRP) > 0) {
+            double z = 0; /* row_z, written out */
+            z += a0[j] * v0 + b0[j] * v2;
+            z += a1[j] * v1 + b1[j] * v3;
+            sum[j] += z;
+        }
+        /* the groups with denominator members in the PSU (a sum of totals >= 0 is > 0 when one
+         * of them is) */
+        const uint32_t has = (uint32_t)(v2 > 0) << MZ_GRP_WITHOUT | (uint32_t)(v3 > 0) << MZ_GRP_WITH;
+        for (size_t j = 0; j < na; j++)
+            if (has & gd[j]) {
                 members[j]++;
                 member_strata[j] += m[j]++ == 0;
             }
-        }
     }
-    for (size_t i = 0; i < d->nds_list; i++) {
-        const size_t h = d->ds_list[i];
+    for (size_t i = 0; i < w->nds_list; i++) {
+        const size_t h = w->ds_list[i];
         for (size_t j = 0; j < na; j++)
-            d->ds_mean[h * ROWS_MAX + j] = d->ds_sum[h * ROWS_MAX + j] / d->ds_n[h];
+            w->ds_mean[h * ROWS_MAX + j] = w->ds_sum[h * ROWS_MAX + j] / d->ds_n[h];
     }
     /* squared deviations from the stratum mean over all its n_h PSUs */
-    for (size_t i = 0; i < d->npsu_list; i++) {
-        const uint32_t psu = d->psu_list[i], h = d->psu_ds[psu];
-        const double *v = d->acc + 4 * (size_t)psu;
-        const double *mean = d->ds_mean + (size_t)h * ROWS_MAX;
-        double *ss = d->ds_ss + (size_t)h * ROWS_MAX;
+    for (size_t i = 0; i < w->npsu_list; i++) {
+        const uint32_t psu = w->psu_list[i], h = d->psu_ds[psu];
+        const double *v = w->acc + 4 * (size_t)psu;
+        const double v0 = v[0], v1 = v[1], v2 = v[2], v3 = v[3];
+        const double *mean = w->ds_mean + (size_t)h * ROWS_MAX;
+        double *ss = w->ds_ss + (size_t)h * ROWS_MAX;
         for (size_t j = 0; j < na; j++) {
-            const size_t r = act[j];
-            double dev = row_z(a[r], b[r], v) - mean[j];
+            double z = 0;
+            z += a0[j] * v0 + b0[j] * v2;
+            z += a1[j] * v1 + b1[j] * v3;
+            double dev = z - mean[j];
             ss[j] += dev * dev;
         }
     }
     for (size_t j = 0; j < na; j++) {
         double v = 0;
-        for (size_t i = 0; i < d->nds_list; i++) {
-            const uint32_t h = d->ds_list[i];
-            const double sum = d->ds_sum[(size_t)h * ROWS_MAX + j];
+        for (size_t i = 0; i < w->nds_list; i++) {
+            const uint32_t h = w->ds_list[i];
+            const double sum = w->ds_sum[(size_t)h * ROWS_MAX + j];
             double nh = d->ds_n[h];
             if (d->ds_n[h] == 1) {
                 /* lonely PSU: "adjust" centres at the grand mean, which is 0 for linearised
@@ -603,15 +684,195 @@ static void design_rows(design_t *d, const rowdef_t *rd, size_t nr, bool *ok, do
             } else {
                 double mean = sum / nh;
                 v += nh / (nh - 1) *
-                     (d->ds_ss[(size_t)h * ROWS_MAX + j] + (nh - d->ds_t[h]) * mean * mean);
+                     (w->ds_ss[(size_t)h * ROWS_MAX + j] + (nh - w->ds_t[h]) * mean * mean);
             }
         }
         var[act[j]] = v;
         df[act[j]] = (double)members[j] - (double)member_strata[j];
     }
-    for (size_t i = 0; i < d->nds_list; i++)
-        d->ds_t[d->ds_list[i]] = 0;
-    d->nds_list = 0;
+    for (size_t i = 0; i < w->nds_list; i++)
+        w->ds_t[w->ds_list[i]] = 0;
+    w->nds_list = 0;
+}
+
+/* The rows of one domain, computed together. */
+typedef struct dbatch {
+    const mz_region_t *region;
+    size_t n;
+    size_t idx[ROWS_MAX];
+    rowdef_t rd[ROWS_MAX];
+} dbatch_t;
+
+/* The work shared by the workers: the batches of one measure pair (or of all, in one worker),
+ * handed out one at a time; in a simple design first the pair's PSU totals, in ranges. */
+typedef struct djob {
+    design_t *d;
+    mz_results_t *res;
+    const mz_variance_options_t *opt;
+    const dbatch_t *batch;
+    const size_t *list;     /* batch indices of this job */
+    size_t nlist;
+    atomic_size_t next;
+    size_t nworkers;
+    bool acc_phase;         /* the job is simple_acc over the parts */
+    dwork_t *work;          /* [nworkers] */
+} djob_t;
+
+static void do_batch(const djob_t *j, dwork_t *w, const dbatch_t *b)
+{
+    const design_t *d = j->d;
+    size_t ns = region_slots(b->region, d->nunits, d->nstrata, w->slots);
+    design_domain(d, w, b->region, w->slots, ns, b->rd[0].num_m, b->rd[0].den_m);
+    bool ok[ROWS_MAX];
+    double var[ROWS_MAX], df[ROWS_MAX];
+    design_rows(d, w, b->rd, b->n, ok, var, df);
+    for (size_t k = 0; k < b->n; k++) {
+        if (!ok[k] || !(var[k] >= 0))
+            continue;
+        mz_estimate_t *e = mz_results_get(j->res, b->idx[k]);
+        e->se = 100.0 * sqrt(var[k]);
+        e->se_approx = false;
+        mz_ci_interval(j->opt->ci_method, j->opt->ci_level, e->p.estimate, e->se,
+                       e->group != MZ_G_GAP, (double)e->p.n, df[k], &e->ci_low, &e->ci_high);
+        w->rows_with_se++;
+    }
+}
+
+static void djob_work(djob_t *j, size_t t)
+{
+    if (j->acc_phase) {
+        const size_t n = j->d->nparts, per = (n + j->nworkers - 1) / j->nworkers;
+        const size_t from = t * per < n ? t * per : n, to = from + per < n ? from + per : n;
+        simple_acc(j->d, from, to);
+        return;
+    }
+    for (;;) {
+        size_t i = atomic_fetch_add(&j->next, 1);
+        if (i >= j->nlist)
+            return;
+        do_batch(j, &j->work[t], &j->batch[j->list[i]]);
+    }
+}
+
+typedef struct dthread {
+    djob_t *job;
+    size_t t;
+} dthread_t;
+
+static void *djob_main(void *arg)
+{
+    dthread_t *x = arg;
+    djob_work(x->job, x->t);
+    return NULL;
+}
+
+/* Run a job on the workers: worker 0 here, the others in threads (here, too, when a thread
+ * cannot be started: the results do not depend on who computes what). */
+static void djob_run(djob_t *j)
+{
+    pthread_t th[THREADS_MAX];
+    dthread_t arg[THREADS_MAX];
+    bool started[THREADS_MAX] = {false};
+    atomic_store(&j->next, 0);
+    for (size_t t = 1; t < j->nworkers; t++) {
+        arg[t] = (dthread_t){j, t};
+        started[t] = pthread_create(&th[t], NULL, djob_main, &arg[t]) == 0;
+    }
+    djob_work(j, 0);
+    for (size_t t = 1; t < j->nworkers; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else if (j->acc_phase)
+            djob_work(j, t); /* its range of parts */
+    }
+}
+
+/* All rows with a design: batches of rows sharing a domain, grouped by measure pair; in a simple
+ * design each pair's PSU totals first, then its batches, on several workers. */
+static mz_status_t design_all(design_t *d, mz_results_t *res, const mz_variance_options_t *opt,
+                              size_t *rows_with_se, mz_error_t *err)
+{
+    const size_t nrows = mz_results_count(res);
+    dbatch_t *batch = malloc((nrows ? nrows : 1) * sizeof *batch);
+    size_t *list = malloc((nrows ? nrows : 1) * sizeof *list);
+    bool *done = calloc(nrows ? nrows : 1, sizeof *done);
+    size_t nb = 0;
+    for (size_t i = 0; batch && list && done && i < nrows;) {
+        dbatch_t *b = &batch[nb];
+        b->n = 0;
+        size_t j = i;
+        for (; j < nrows && b->n < ROWS_MAX; j++) {
+            mz_estimate_t *e = mz_results_get(res, j);
+            comp_t c[2];
+            rowdef_t rd;
+            if (!isfinite(e->p.estimate) || row_comps(e, c) == 0 || !row_def(e, &rd))
+                continue;
+            if (b->n > 0 && (e->region != b->region || rd.num_m != b->rd[0].num_m ||
+                             rd.den_m != b->rd[0].den_m))
+                break;
+            b->region = e->region;
+            b->idx[b->n] = j;
+            b->rd[b->n++] = rd;
+        }
+        i = j;
+        if (b->n > 0)
+            nb++;
+    }
+    size_t nworkers = 1;
+    if (d->simple && d->npsu >= THREADS_MIN_PSUS) {
+        nworkers = (size_t)mz_max_threads();
+        if (nworkers > THREADS_MAX)
+            nworkers = THREADS_MAX;
+    }
+    dwork_t work[THREADS_MAX];
+    size_t ready = 0;
+    while (batch && list && done && ready < nworkers && dwork_init(&work[ready], d))
+        ready++;
+    mz_status_t st = MZ_OK;
+    if (!batch || !list || !done || ready < nworkers) {
+        st = mz_error_set(err, MZ_ERR_NOMEM, NULL, 0, NULL, NULL, "%s",
+                          mz_strerror(MZ_ERR_NOMEM));
+        goto out;
+    }
+    djob_t job = {.d = d, .res = res, .opt = opt, .batch = batch, .list = list,
+                  .nworkers = nworkers, .work = work};
+    if (!d->simple) {
+        /* one worker, the batches in order */
+        for (size_t k = 0; k < nb; k++)
+            list[k] = k;
+        job.nlist = nb;
+        djob_run(&job);
+    } else {
+        for (size_t k = 0; k < nb; k++) {
+            if (done[k])
+                continue;
+            /* the pair of batch k: its totals, then all its batches */
+            d->acc_num_m = batch[k].rd[0].num_m;
+            d->acc_den_m = batch[k].rd[0].den_m;
+            job.acc_phase = true;
+            djob_run(&job);
+            job.nlist = 0;
+            for (size_t m = k; m < nb; m++)
+                if (!done[m] && batch[m].rd[0].num_m == d->acc_num_m &&
+                    batch[m].rd[0].den_m == d->acc_den_m) {
+                    done[m] = true;
+                    list[job.nlist++] = m;
+                }
+            for (size_t t = 0; t < nworkers; t++)
+                work[t].dom_valid = false; /* acc holds another pair now */
+            job.acc_phase = false;
+            djob_run(&job);
+        }
+    }
+    for (size_t t = 0; t < nworkers; t++)
+        *rows_with_se += work[t].rows_with_se;
+out:
+    for (size_t t = 0; t < ready; t++)
+        dwork_finish(&work[t]);
+    free(batch);
+    free(list);
+    free(done);
+    return st;
 }
 
 /* ---- the approximation ---- */
@@ -773,43 +1034,14 @@ mz_status_t mz_variance_compute(mz_results_t *res, const mz_kish_t *kish,
                        e->group != MZ_G_GAP, (double)e->p.n, df, &e->ci_low, &e->ci_high);
         inf.rows_with_se++;
     }
-    /* design: the rows of a domain (region and measures; a rate's groups and its gap follow one
-     * another) in one pass */
-    for (size_t i = 0; i < nrows && have_design;) {
-        size_t idx[ROWS_MAX], nb = 0, j = i;
-        rowdef_t rds[ROWS_MAX];
-        const mz_region_t *region = NULL;
-        for (; j < nrows && nb < ROWS_MAX; j++) {
-            mz_estimate_t *e = mz_results_get(res, j);
-            comp_t c[2];
-            rowdef_t rd;
-            if (!isfinite(e->p.estimate) || row_comps(e, c) == 0 || !row_def(e, &rd))
-                continue;
-            if (nb > 0 && (e->region != region || rd.num_m != rds[0].num_m ||
-                           rd.den_m != rds[0].den_m))
-                break;
-            region = e->region;
-            idx[nb] = j;
-            rds[nb++] = rd;
-        }
-        i = j;
-        if (nb == 0)
-            continue;
-        size_t ns = region_slots(region, nunits, nstrata, slots);
-        design_domain(&d, region, slots, ns, rds[0].num_m, rds[0].den_m);
-        bool ok[ROWS_MAX];
-        double var[ROWS_MAX], df[ROWS_MAX];
-        design_rows(&d, rds, nb, ok, var, df);
-        for (size_t k = 0; k < nb; k++) {
-            if (!ok[k] || !(var[k] >= 0))
-                continue;
-            mz_estimate_t *e = mz_results_get(res, idx[k]);
-            e->se = 100.0 * sqrt(var[k]);
-            e->se_approx = false;
-            mz_ci_interval(opt->ci_method, opt->ci_level, e->p.estimate, e->se,
-                           e->group != MZ_G_GAP, (double)e->p.n, df[k], &e->ci_low,
-                           &e->ci_high);
-            inf.rows_with_se++;
+    if (have_design) {
+        size_t rows = 0;
+        st = design_all(&d, res, opt, &rows, err);
+        inf.rows_with_se += rows;
+        if (st != MZ_OK) {
+            free(slots);
+            design_finish(&d);
+            return st;
         }
     }
     free(slots);

@@ -41,7 +41,7 @@ typedef struct opts {
     const char *mzatlas, *gen, *file, *dir, *duckdb, *script;
     long records, psu_size;
     int repeat, threads;
-    bool generic, memory_curve, outputs_all, shuffle;
+    bool generic, memory_curve, outputs_all, shuffle, no_duckdb;
 } opts_t;
 
 /* One child run. */
@@ -352,7 +352,8 @@ static int usage(void)
     fprintf(stderr,
             "usage: mzbench [--records N] [--psu-size S] [--file FILE] [--repeat R] [--dir DIR]\n"
             "               [--generic] [--threads T] [--duckdb DIR] [--memory-curve]\n"
-            "               [--outputs-all] [--shuffle] [--mzatlas PATH] [--gen PATH]\n");
+            "               [--outputs-all] [--shuffle] [--no-duckdb] [--mzatlas PATH]\n"
+            "               [--gen PATH]\n");
     return 2;
 }
 
@@ -394,6 +395,8 @@ int main(int argc, char **argv)
             o.outputs_all = true;
         else if (strcmp(a, "--shuffle") == 0)
             o.shuffle = true;
+        else if (strcmp(a, "--no-duckdb") == 0)
+            o.no_duckdb = true;
         else
             return usage();
     }
@@ -457,7 +460,7 @@ int main(int argc, char **argv)
     }
 
     double dpop = NAN;
-    double dsec = duckdb(&o, file, &dpop);
+    double dsec = o.no_duckdb ? NAN : duckdb(&o, file, &dpop);
     if (isfinite(dsec)) {
         double w = med(s, n, f_wall);
         printf("  mzatlas (all stages, csv outputs) is %.2fx as fast as DuckDB (sums only); "

@@ -191,3 +191,13 @@ write('profile', 'syntax-error.ini', '[fields]\nyear\n')
 write('profile', 'long-line.ini', '[profile]\nname = ' + 'x' * 300 + '\n')
 write('profile', 'duplicate-field.ini', '[fields]\nyear = a\nyear = b\n')
 write('profile', 'recode-weight.ini', '[fields]\nweight = w\n[recode.weight]\n1 = 2\n')
+
+# ---- config: the config file of mzatlas batch
+with open(os.path.join(HERE, '..', 'docs', 'examples', 'batch.ini'), 'rb') as f:
+    write('config', 'batch-example.ini', f.read())
+write('config', 'year-without-input.ini', '[batch]\nout = x\n[year 2007]\nmin-count = 100\n')
+write('config', 'bad-period.ini', '[rules 2020-2010]\nmin-count = 1\n')
+write('config', 'no-section.ini', 'out = x\n')
+write('config', 'inputs.ini', '[inputs]\ninput = a.csv\ninput = /abs/b.csv\n[year 2017]\n'
+      'input = c.csv\nprofile = p.ini\nmh-definition = wide\n[year 2017]\ninput = d.csv\n')
+write('config', 'bad-setting.ini', '[batch]\njobs = many\nfoo = 1\n')

@@ -3,7 +3,7 @@
 #
 #   fuzz/run.sh TARGET [RUNS] [SECONDS] [BUILD_DIR]
 #
-# TARGET is csv, extract, gazetteer, geo, tabulated, profile or readstat. RUNS (default 10000000)
+# TARGET is csv, extract, gazetteer, geo, tabulated, profile, readstat or config. RUNS (default 10000000)
 # bounds the executions, SECONDS (default 7200) the time. BUILD_DIR (default build-fuzz) is a
 # build configured with
 #   CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false

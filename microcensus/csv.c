@@ -138,7 +138,7 @@ mz_csv_t *mz_csv_open(const char *path, char sep, mz_error_t *err)
     }
     c->fd = fd;
     c->bytes_total = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-    if (S_ISREG(st.st_mode) && c->bytes_total >= HASH_THREAD_MIN && mz_fast_paths() &&
+    if (S_ISREG(st.st_mode) && c->bytes_total >= HASH_THREAD_MIN && mz_max_threads() > 1 &&
         pthread_create(&c->hasher, NULL, hash_thread_main, c) == 0)
         c->hash_thread = true;
     return c;
@@ -221,6 +221,7 @@ static long refill(mz_csv_t *c, mz_error_t *err)
         sha256_update(&c->sha, (size_t)got, (const uint8_t *)c->buf + c->end);
     c->end += (size_t)got;
     c->bytes_read += (uint64_t)got;
+    memset(c->buf + c->end, 0, 1 + MZ_CSV_PAD); /* defined bytes for wide loads (mz_csv_raw) */
     if (!c->bom_checked && c->end - c->start >= 3) {
         c->bom_checked = true;
         if (memcmp(c->buf + c->start, "\xEF\xBB\xBF", 3) == 0)

@@ -105,6 +105,9 @@ struct mz_extract_reader {
     int kreis_unit, kreis_stratum;
     ahead_t *ahead;         /* reading ahead in a thread; NULL: records are read on demand */
     bool ahead_tried;
+    size_t psu_len, dst_len; /* of the last record read (its psu and stratum strings) */
+    batch_t *sbatch;        /* mz_extract_next_batch without a thread */
+    int sbatch_rc;          /* what follows the records handed out: 1 more, 0 end, -1 error */
 };
 
 static mz_extract_reader_t *finish_open(mz_csv_t *csv, const mz_extract_options_t *opt,
@@ -214,6 +217,10 @@ void mz_extract_close(mz_extract_reader_t *r)
     if (!r)
         return;
     ahead_stop(r);
+    if (r->sbatch) {
+        free(r->sbatch->str);
+        free(r->sbatch);
+    }
     mz_csv_close(r->csv);
     free(r->fstart);
     free(r);
@@ -487,9 +494,19 @@ static ALWAYS_INLINE int int_field(const char *s, size_t len)
  * When the digits form an integer m <= 2^53 and there are k <= 22 decimals, m and 10^k are exact
  * doubles and one division rounds m / 10^k correctly, so the result is bit for bit what strtod
  * (correctly rounded) gives: the classic fast path of decimal conversion. Anything else (a sign,
- * an exponent, more digits) is left to mz_parse_double. */
+ * an exponent, more digits) is left to mz_parse_double. The range 0 < w <= MAX_WEIGHT is checked
+ * on the integers (m > 0, m <= 100000 * 10^k), so nothing waits for the division; a weight just
+ * above the limit that would round down to it goes the general way. */
 static inline bool weight_field(const char *s, size_t len, char dec, double *out)
 {
+    static const uint64_t limit[15] = {
+        UINT64_C(100000),          UINT64_C(1000000),          UINT64_C(10000000),
+        UINT64_C(100000000),       UINT64_C(1000000000),       UINT64_C(10000000000),
+        UINT64_C(100000000000),    UINT64_C(1000000000000),    UINT64_C(10000000000000),
+        UINT64_C(100000000000000), UINT64_C(1000000000000000), UINT64_C(10000000000000000),
+        UINT64_C(100000000000000000), UINT64_C(1000000000000000000),
+        UINT64_C(10000000000000000000)};
+    /* limit[k] = MAX_WEIGHT * 10^k (MAX_WEIGHT is 100000) */
     static const double pow10[20] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
                                      1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
                                      1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
@@ -506,10 +523,11 @@ static inline bool weight_field(const char *s, size_t len, char dec, double *out
         else
             return false;
     }
-    const size_t digits = len - (point < len);
-    if (digits == 0 || digits > 19 || m > (UINT64_C(1) << 53))
+    const size_t digits = len - (point < len), frac = point < len ? len - 1 - point : 0;
+    if (digits == 0 || digits > 19 || m > (UINT64_C(1) << 53) || m == 0 || frac > 14 ||
+        m > limit[frac])
         return false;
-    *out = (double)m / pow10[point < len ? len - 1 - point : 0];
+    *out = (double)m / pow10[frac];
     return true;
 }
 
@@ -662,16 +680,17 @@ static int fast_record(mz_extract_reader_t *r, mz_record_t *rec)
                                  any_high(FP(c.stratum), FL(c.stratum))))))
         return 0; /* UTF-8 to validate */
     double w;
-    if (!weight_field(FP(c.weight), FL(c.weight), r->sep == ';' ? ',' : '.', &w) || !(w > 0) ||
-        w > MAX_WEIGHT)
-        return 0;
+    if (!weight_field(FP(c.weight), FL(c.weight), r->sep == ';' ? ',' : '.', &w))
+        return 0; /* or out of range (checked inside) */
     const int age = int_field(FP(c.age), FL(c.age));
-    const int sex = c.sex >= 0 && FL(c.sex) > 0 ? int_field(FP(c.sex), FL(c.sex)) : 0;
+    /* an empty sex is absent (0); a given one must be 1 or 2, so "0" goes the general way */
+    const bool has_sex = c.sex >= 0 && FL(c.sex) > 0;
+    const int sex = has_sex ? int_field(FP(c.sex), FL(c.sex)) : 0;
     const int mig = int_field(FP(c.mig), FL(c.mig));
     const int ilo = int_field(FP(c.ilo), FL(c.ilo));
     const int selfemp = int_field(FP(c.selfemp), FL(c.selfemp));
     const int sector = int_field(FP(c.sector), FL(c.sector));
-    if (age < 0 || age > 120 || (sex != 0 && sex != 1 && sex != 2) || mig < 0 || mig > 2 ||
+    if (age < 0 || age > 120 || (has_sex && sex != 1 && sex != 2) || mig < 0 || mig > 2 ||
         ilo < 1 || ilo > 3 || selfemp < 0 || selfemp > 1 || sector < 0 || sector > 4)
         return 0;
     if ((ilo == MZ_ILO_EMPLOYED) != (sector != MZ_SECTOR_NONE) ||
@@ -689,6 +708,8 @@ static int fast_record(mz_extract_reader_t *r, mz_record_t *rec)
         ps[FL(c.psu)] = '\0';
         ds[FL(c.stratum)] = '\0';
         rec->psu = ps;
+        r->psu_len = FL(c.psu);
+        r->dst_len = FL(c.stratum);
         rec->design_stratum = ds;
     }
     rec->weight = w;
@@ -800,6 +821,8 @@ static int read_record(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err
                            mz_csv_field_len(r->csv, (size_t)r->col[C_STRATUM])))
             return bad(r, err, C_STRATUM, mz_tr("kein gültiges UTF-8", "not valid UTF-8"));
         rec->psu = FIELD(C_PSU);
+        r->psu_len = mz_csv_field_len(r->csv, (size_t)r->col[C_PSU]);
+        r->dst_len = mz_csv_field_len(r->csv, (size_t)r->col[C_STRATUM]);
         rec->design_stratum = FIELD(C_STRATUM);
     }
 
@@ -885,13 +908,14 @@ static void batch_free(batch_t *b)
     }
 }
 
-/* Copy a string into the batch; returns its offset, or SIZE_MAX when out of memory. */
-static size_t batch_str(batch_t *b, const char *s)
+/* Copy a string of len bytes into the batch; returns its offset, or SIZE_MAX when out of
+ * memory. 16 bytes after the end of the strings may be read (same_key). */
+static size_t batch_str(batch_t *b, const char *s, size_t len)
 {
-    size_t n = strlen(s) + 1;
-    if (b->str_len + n > b->str_cap) {
+    size_t n = len + 1;
+    if (b->str_len + n + 16 > b->str_cap) {
         size_t nc = b->str_cap ? b->str_cap : 1u << 16;
-        while (nc < b->str_len + n)
+        while (nc < b->str_len + n + 16)
             nc *= 2;
         char *ns = realloc(b->str, nc);
         if (!ns)
@@ -905,12 +929,36 @@ static size_t batch_str(batch_t *b, const char *s)
 }
 
 /* Fill one batch; the strings are kept as offsets until the batch is complete. */
+/* Whether a copy (length na) equals s (length ns); both may be read 16 bytes on (the batch's
+ * strings, the tokenizer's buffer with its padding). */
+static inline bool same_key(const char *a, size_t na, const char *s, size_t ns)
+{
+    if (na != ns)
+        return false;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (ns <= 16) {
+        uint64_t a0, a1, s0, s1;
+        memcpy(&a0, a, 8);
+        memcpy(&a1, a + 8, 8);
+        memcpy(&s0, s, 8);
+        memcpy(&s1, s + 8, 8);
+        uint64_t d0 = a0 ^ s0, d1 = a1 ^ s1;
+        if (ns < 8)
+            return (d0 & ((UINT64_C(1) << (8 * ns)) - 1)) == 0;
+        if (ns < 16)
+            return d0 == 0 && (d1 & ((UINT64_C(1) << (8 * (ns - 8))) - 1)) == 0;
+        return d0 == 0 && d1 == 0;
+    }
+#endif
+    return memcmp(a, s, ns) == 0;
+}
+
 static void fill_batch(mz_extract_reader_t *r, batch_t *b)
 {
     b->n = 0;
     b->str_len = 0;
     b->rc = 1;
-    size_t last_psu = SIZE_MAX, last_dst = SIZE_MAX;
+    size_t last_psu = SIZE_MAX, last_dst = SIZE_MAX, last_psu_len = 0, last_dst_len = 0;
     while (b->n < BATCH_RECORDS) {
         mz_record_t *rec = &b->rec[b->n];
         int rc = read_record(r, rec, &b->err);
@@ -920,13 +968,15 @@ static void fill_batch(mz_extract_reader_t *r, batch_t *b)
         }
         if (rec->psu) {
             /* consecutive records of a PSU share the copies */
-            size_t ps = last_psu != SIZE_MAX && strcmp(b->str + last_psu, rec->psu) == 0
+            size_t ps = last_psu != SIZE_MAX &&
+                                same_key(b->str + last_psu, last_psu_len, rec->psu, r->psu_len)
                             ? last_psu
-                            : batch_str(b, rec->psu);
+                            : batch_str(b, rec->psu, r->psu_len);
             size_t ds = ps != SIZE_MAX && last_dst != SIZE_MAX &&
-                                strcmp(b->str + last_dst, rec->design_stratum) == 0
+                                same_key(b->str + last_dst, last_dst_len, rec->design_stratum,
+                                         r->dst_len)
                             ? last_dst
-                            : batch_str(b, rec->design_stratum);
+                            : batch_str(b, rec->design_stratum, r->dst_len);
             if (ps == SIZE_MAX || ds == SIZE_MAX) {
                 mz_error_set(&b->err, MZ_ERR_NOMEM, mz_csv_name(r->csv), 0, NULL, NULL, "%s",
                              mz_strerror(MZ_ERR_NOMEM));
@@ -935,6 +985,8 @@ static void fill_batch(mz_extract_reader_t *r, batch_t *b)
             }
             last_psu = ps;
             last_dst = ds;
+            last_psu_len = r->psu_len;
+            last_dst_len = r->dst_len;
             /* offset + 1 until the batch is complete (0 would read as NULL) */
             rec->psu = (const char *)(uintptr_t)(ps + 1);
             rec->design_stratum = (const char *)(uintptr_t)(ds + 1);
@@ -978,7 +1030,7 @@ static void *ahead_main(void *arg)
 static void ahead_start(mz_extract_reader_t *r)
 {
     r->ahead_tried = true;
-    if (!r->fast || mz_csv_bytes_total(r->csv) < AHEAD_MIN_BYTES || getenv("MZ_NO_AHEAD"))
+    if (!r->fast || mz_csv_bytes_total(r->csv) < AHEAD_MIN_BYTES || mz_max_threads() < 2)
         return;
     ahead_t *a = calloc(1, sizeof *a);
     if (!a)
@@ -1068,4 +1120,77 @@ int mz_extract_next(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err)
     if (r->ahead)
         return ahead_next(r, rec, err);
     return read_record(r, rec, err);
+}
+
+/* The rest of the thread's current batch (waiting for it when need be). */
+static int ahead_next_batch(mz_extract_reader_t *r, const mz_record_t **recs, size_t *n,
+                            mz_error_t *err)
+{
+    ahead_t *a = r->ahead;
+    for (;;) {
+        if (a->done) {
+            if (a->final_rc < 0 && err)
+                *err = a->b[a->consumed % NBATCH]->err;
+            return a->final_rc;
+        }
+        if (!a->have) {
+            pthread_mutex_lock(&a->mu);
+            while (a->produced == a->consumed)
+                pthread_cond_wait(&a->cv, &a->mu);
+            pthread_mutex_unlock(&a->mu);
+            a->have = true;
+            a->pos = 0;
+        }
+        batch_t *b = a->b[a->consumed % NBATCH];
+        if (a->pos < b->n) {
+            *recs = &b->rec[a->pos];
+            *n = b->n - a->pos;
+            a->pos = b->n; /* given back at the next call */
+            return 1;
+        }
+        a->synthetic = b->synthetic;
+        a->bytes_read = b->bytes_read;
+        if (b->rc != 1) {
+            a->done = true;
+            a->final_rc = b->rc;
+            pthread_join(a->thread, NULL);
+            a->joined = true;
+            continue;
+        }
+        pthread_mutex_lock(&a->mu);
+        a->consumed++;
+        a->have = false;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+    }
+}
+
+int mz_extract_next_batch(mz_extract_reader_t *r, const mz_record_t **recs, size_t *n,
+                          mz_error_t *err)
+{
+    if (!r->ahead_tried)
+        ahead_start(r);
+    if (r->ahead)
+        return ahead_next_batch(r, recs, n, err);
+    if (!r->sbatch) {
+        if (!(r->sbatch = calloc(1, sizeof *r->sbatch))) {
+            mz_error_set(err, MZ_ERR_NOMEM, mz_csv_name(r->csv), 0, NULL, NULL, "%s",
+                         mz_strerror(MZ_ERR_NOMEM));
+            return -1;
+        }
+        r->sbatch_rc = 1;
+    }
+    batch_t *b = r->sbatch;
+    if (r->sbatch_rc == 1) {
+        fill_batch(r, b);
+        r->sbatch_rc = b->rc;
+        if (b->n > 0) {
+            *recs = b->rec;
+            *n = b->n;
+            return 1;
+        }
+    }
+    if (r->sbatch_rc < 0 && err)
+        *err = b->err;
+    return r->sbatch_rc;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 char *mz_strdup(const char *s)
 {
@@ -167,15 +168,31 @@ static inline const char *key_at(const mz_strmap_t *m, size_t id, size_t *len)
     return m->arena + m->koff[id];
 }
 
+#define TAG_SHIFT 24
+#define NARROW_IDS ((1u << TAG_SHIFT) - 1u)
+
+/* The slot value of an id with its hash h. */
+static inline uint32_t slot_value(const mz_strmap_t *m, size_t id, uint64_t h)
+{
+    return m->wide ? (uint32_t)id + 1 : (uint32_t)(h >> 56) << TAG_SHIFT | ((uint32_t)id + 1);
+}
+
 long mz_strmap_find(const mz_strmap_t *m, const char *key, size_t len)
 {
     if (!m->nslots)
         return -1;
-    size_t mask = m->nslots - 1;
-    for (size_t i = hash_bytes(key, len) & mask;; i = (i + 1) & mask) {
+    const uint64_t h = hash_bytes(key, len);
+    const uint32_t tag = m->wide ? 0 : (uint32_t)(h >> 56);
+    const size_t mask = m->nslots - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
         uint32_t v = m->slots[i];
         if (!v)
             return -1;
+        if (!m->wide) {
+            if (v >> TAG_SHIFT != tag)
+                continue;
+            v &= NARROW_IDS;
+        }
         size_t id = v - 1, kl;
         const char *k = key_at(m, id, &kl);
         if (kl == len && memcmp(k, key, len) == 0)
@@ -183,25 +200,29 @@ long mz_strmap_find(const mz_strmap_t *m, const char *key, size_t len)
     }
 }
 
-static bool grow(mz_strmap_t *m)
+/* Rehash into ns slots (wide: without hash bits). */
+static bool rehash(mz_strmap_t *m, size_t ns, bool wide)
 {
-    size_t ns = m->nslots ? m->nslots * 2 : 256;
     uint32_t *slots = calloc(ns, sizeof *slots);
     if (!slots)
         return false;
+    m->wide = wide;
     for (size_t id = 0; id < m->count; id++) {
         size_t kl;
         const char *k = key_at(m, id, &kl);
-        size_t i = hash_bytes(k, kl) & (ns - 1);
+        const uint64_t h = hash_bytes(k, kl);
+        size_t i = h & (ns - 1);
         while (slots[i])
             i = (i + 1) & (ns - 1);
-        slots[i] = (uint32_t)id + 1;
+        slots[i] = slot_value(m, id, h);
     }
     free(m->slots);
     m->slots = slots;
     m->nslots = ns;
     return true;
 }
+
+static bool grow(mz_strmap_t *m) { return rehash(m, m->nslots ? m->nslots * 2 : 256, m->wide); }
 
 long mz_strmap_intern(mz_strmap_t *m, const char *key, size_t len, bool *added)
 {
@@ -213,6 +234,8 @@ long mz_strmap_intern(mz_strmap_t *m, const char *key, size_t len, bool *added)
     if (m->count >= UINT32_MAX - 1 || len >= UINT32_MAX - m->arena_len - 1)
         return -1;
     if ((m->count + 1) * 2 > m->nslots && !grow(m))
+        return -1;
+    if (!m->wide && m->count + 1 >= NARROW_IDS && !rehash(m, m->nslots, true))
         return -1;
     if (m->count + 2 > m->kcap) {
         size_t nc = m->kcap ? m->kcap * 2 : 128;
@@ -237,11 +260,12 @@ long mz_strmap_intern(mz_strmap_t *m, const char *key, size_t len, bool *added)
     m->arena[m->arena_len + len] = '\0';
     m->arena_len += len + 1;
     m->koff[m->count + 1] = (uint32_t)m->arena_len;
-    size_t mask = m->nslots - 1;
-    size_t i = hash_bytes(key, len) & mask;
+    const size_t mask = m->nslots - 1;
+    const uint64_t h = hash_bytes(key, len);
+    size_t i = h & mask;
     while (m->slots[i])
         i = (i + 1) & mask;
-    m->slots[i] = (uint32_t)m->count + 1;
+    m->slots[i] = slot_value(m, m->count, h);
     if (added)
         *added = true;
     return (long)m->count++;
@@ -269,3 +293,16 @@ bool mz_fast_paths(void)
 }
 
 void mz_set_fast_paths(bool on) { atomic_store(&fast_paths, on ? 1 : 0); }
+
+int mz_max_threads(void)
+{
+    if (!mz_fast_paths())
+        return 1;
+    long n = 0;
+    const char *env = getenv("MZATLAS_THREADS");
+    if (env && *env)
+        n = strtol(env, NULL, 10);
+    if (n < 1)
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}

@@ -28,7 +28,9 @@ void mz_str_free(mz_str_t *b);
 /** Open-addressing map from byte strings to dense ids 0, 1, 2, … (insertion order). The keys
  *  are stored back to back in one block (a map of 240,000 PSU ids takes about 30 bytes each). */
 typedef struct mz_strmap {
-    uint32_t *slots;     /* id+1, 0 = empty */
+    uint32_t *slots;     /* 0 = empty; else id+1, with 8 bits of the key's hash on top while
+                          * the ids fit in 24 bits (a lookup then reads few other keys) */
+    bool wide;           /* ids beyond 24 bits: slots hold id+1 only */
     size_t nslots;
     char *arena;         /* the keys, each followed by a NUL */
     size_t arena_len, arena_cap;
@@ -94,11 +96,15 @@ static inline void mz_row_count_masked(int64_t *row, uint32_t bits)
 /** Monotonic clock in seconds. */
 double mz_now(void);
 
-/** The fast paths (the canonical reader's specialised record parser and caches, the hashing
- *  thread, the parallel variance) are on unless the environment sets MZATLAS_GENERIC=1 or
- *  mz_set_fast_paths(false) was called. Tests and benchmarks switch them off to compare with the
- *  general code, which must give identical results. Set it before reading starts. */
+/** The fast paths (the canonical reader's specialised record parser, its hashing and read-ahead
+ *  threads, the variance's shared PSU totals and workers) are on unless the environment sets
+ *  MZATLAS_GENERIC=1 or mz_set_fast_paths(false) was called. Tests and benchmarks switch them off
+ *  to compare with the general code, which must give identical results. Set it before reading
+ *  starts. */
 bool mz_fast_paths(void);
 void mz_set_fast_paths(bool on);
+/** Threads a run may use at once: 1 without the fast paths, else MZATLAS_THREADS if set (>= 1),
+ *  else the number of online CPUs; at most 64. The results never depend on it. */
+int mz_max_threads(void);
 
 #endif

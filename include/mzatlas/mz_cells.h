@@ -69,6 +69,11 @@ mz_status_t mz_cells_add_record(mz_cells_t *cells, const mz_record_t *rec, mz_er
  *  the per-PSU totals); the totals and counts stay. A record with design columns added after
  *  it fails with MZ_ERR_INTERNAL; cells (tabulated input) may still be added. */
 void mz_cells_finish(mz_cells_t *cells);
+/** Add n records, as n calls of mz_cells_add_record would (stopping at the first failure), but
+ *  faster: records of a PSU that follow one another with the same psu and design_stratum
+ *  pointers (mz_extract_next_batch) are taken as the same PSU without comparing the strings. */
+mz_status_t mz_cells_add_records(mz_cells_t *cells, const mz_record_t *recs, size_t n,
+                                 mz_error_t *err);
 /** Add a whole cell (tabulated input): unit >= 0, or unit = -1 and stratum >= 0, or both -1 for
  *  counts given for the Land only (they enter the Land total, no stratum or unit). */
 void mz_cells_add_cell(mz_cells_t *cells, int unit, int stratum, const mz_cell_t *cell);
@@ -113,6 +118,11 @@ size_t mz_cells_psu_part_count(const mz_cells_t *cells);
  *  be used from several threads at once); mz_cells_psu_part_get copies into the caller's. */
 const mz_psu_part_t *mz_cells_psu_part(const mz_cells_t *cells, size_t i);
 void mz_cells_psu_part_get(const mz_cells_t *cells, size_t i, mz_psu_part_t *out);
+/** Sums of part i over two sets of measures (bit m: measure m), for each group g:
+ *  out[g] over `num`, out[MZ_NGRP + g] over `den`, added in increasing measure order starting
+ *  from 0, as a loop over w[g][m] would. Thread-safe, like mz_cells_psu_part_get. */
+void mz_cells_psu_part_sums(const mz_cells_t *cells, size_t i, uint32_t num, uint32_t den,
+                            double out[2 * MZ_NGRP]);
 
 #ifdef __cplusplus
 }

@@ -63,6 +63,13 @@ mz_extract_reader_t *mz_extract_open_mem(const char *name, const void *data, siz
                                          const mz_extract_options_t *opt, mz_error_t *err);
 /** Next record: 1 = record filled, 0 = end of input, -1 = error (err filled). */
 int mz_extract_next(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err);
+/** The next records, many at a time: *recs points to *n >= 1 records, valid (with their strings)
+ *  until the next call. 1 = records, 0 = end of input, -1 = error (err filled; the records
+ *  before the bad one came in earlier calls). Consecutive records of one PSU in an array share
+ *  their psu and design_stratum pointers (the aggregation uses this). Use either this or
+ *  mz_extract_next on a reader, not both. */
+int mz_extract_next_batch(mz_extract_reader_t *r, const mz_record_t **recs, size_t *n,
+                          mz_error_t *err);
 void mz_extract_close(mz_extract_reader_t *r);
 
 /** Whether the file has the design columns psu and stratum. */

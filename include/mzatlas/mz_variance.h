@@ -83,6 +83,8 @@ mz_kish_t *mz_kish_create(const mz_gazetteer_t *gz, mz_age_band_t band, mz_error
 void mz_kish_destroy(mz_kish_t *k);
 /** Add one record (the same record given to mz_cells_add_record). */
 void mz_kish_add_record(mz_kish_t *k, const mz_record_t *rec);
+/** The same for n records. */
+void mz_kish_add_records(mz_kish_t *k, const mz_record_t *recs, size_t n);
 /** Number of records added. */
 uint64_t mz_kish_records(const mz_kish_t *k);
 
