@@ -44,6 +44,8 @@ struct mz_run {
     size_t nnotes;
     char **adopt_src, **adopt_rel; /* files moved into the output directory on write */
     size_t nadopt;
+    char **record_errors;     /* bad records noted with --max-errors */
+    size_t nrecord_errors;
 };
 
 void mz_run_options_init(mz_run_options_t *opt)
@@ -56,6 +58,7 @@ void mz_run_options_init(mz_run_options_t *opt)
     opt->formats = MZ_FMT_ALL;
     opt->dpi = 200;
     opt->merge = true;
+    opt->max_errors = 1;
     opt->protection = MZ_PROTECTION_DEFAULT;
     mz_variance_options_init(&opt->variance);
 }
@@ -164,6 +167,9 @@ void mz_run_destroy(mz_run_t *run)
     }
     free(run->adopt_src);
     free(run->adopt_rel);
+    for (size_t i = 0; i < run->nrecord_errors; i++)
+        free(run->record_errors[i]);
+    free(run->record_errors);
     free(run);
 }
 
@@ -269,6 +275,81 @@ static mz_status_t add_source(mz_run_t *run, const char *path, mz_error_t *err)
     return push_input(run, &info, path, err);
 }
 
+static mz_status_t note_record_error(mz_run_t *run, const mz_error_t *e, mz_error_t *err)
+{
+    char buf[2048];
+    mz_error_format(e, buf, sizeof buf);
+    char *copy = mz_strdup(buf);
+    char **ne = copy ? realloc(run->record_errors, (run->nrecord_errors + 1) * sizeof *ne) : NULL;
+    if (!ne) {
+        free(copy);
+        return mz_error_set(err, MZ_ERR_NOMEM, NULL, 0, NULL, NULL, "%s",
+                            mz_strerror(MZ_ERR_NOMEM));
+    }
+    run->record_errors = ne;
+    run->record_errors[run->nrecord_errors++] = copy;
+    return MZ_OK;
+}
+
+/* --max-errors: read record by record, note each bad record and go on, until max_errors bad
+ * records or the end; then fail with a summary. Nothing is skipped silently: any bad record
+ * fails the run. Returns 0 on success, -1 with err filled. */
+static int read_collecting(mz_run_t *run, mz_extract_reader_t *r, const char *path,
+                           mz_input_info_t *info, mz_error_t *err)
+{
+    mz_record_t rec;
+    mz_error_t e;
+    long last_bad = 0;
+    size_t bad = 0;
+    int rc;
+    for (;;) {
+        mz_error_clear(&e);
+        rc = mz_extract_next(r, &rec, &e);
+        if (rc == 0)
+            break;
+        mz_status_t st = MZ_OK;
+        if (rc == 1) {
+            st = mz_owners_check(run->owners, &rec, &e);
+            if (st == MZ_OK) {
+                st = mz_cells_add_record(run->cells, &rec, &e);
+                if (st != MZ_OK) { /* not a fault of the record */
+                    *err = e;
+                    return -1;
+                }
+                mz_kish_add_records(run->kish, &rec, 1);
+                info->records++;
+                continue;
+            }
+        }
+        /* a record that could not be read (the line did not advance) or not a data fault: stop */
+        if (e.status != MZ_ERR_DATA || e.line <= last_bad) {
+            if (bad == 0 || e.status != MZ_ERR_DATA) {
+                *err = e;
+                return -1;
+            }
+            break;
+        }
+        last_bad = e.line;
+        if (note_record_error(run, &e, err) != MZ_OK)
+            return -1;
+        if (++bad >= (size_t)run->opt.max_errors)
+            break;
+    }
+    if (bad == 0)
+        return 0;
+    mz_error_set(err, MZ_ERR_DATA, path, 0, NULL, NULL,
+                 mz_tr("%zu fehlerhafte Datensätze%s; nichts wurde ausgewertet",
+                       "%zu bad records%s; nothing was evaluated"),
+                 bad,
+                 bad >= (size_t)run->opt.max_errors
+                     ? mz_tr(" (Abbruch bei --max-errors)", " (stopped at --max-errors)")
+                     : "");
+    return -1;
+}
+
+size_t mz_run_record_error_count(const mz_run_t *run) { return run->nrecord_errors; }
+const char *mz_run_record_error(const mz_run_t *run, size_t i) { return run->record_errors[i]; }
+
 mz_status_t mz_run_add_extract(mz_run_t *run, const char *path, mz_error_t *err)
 {
     double t0 = mz_now();
@@ -297,7 +378,8 @@ mz_status_t mz_run_add_extract(mz_run_t *run, const char *path, mz_error_t *err)
         return ost;
     }
     /* the canonical CSV fast path */
-    mz_extract_options_t xo = {.year = run->year, .gazetteer = run->gz};
+    const bool collect = run->opt.max_errors > 1;
+    mz_extract_options_t xo = {.year = run->year, .gazetteer = run->gz, .sequential = collect};
     mz_extract_reader_t *r = mz_extract_open(path, &xo, err);
     if (!r)
         return err ? err->status : MZ_ERR_DATA;
@@ -306,7 +388,14 @@ mz_status_t mz_run_add_extract(mz_run_t *run, const char *path, mz_error_t *err)
     size_t n;
     int rc;
     mz_status_t st = MZ_OK;
-    while ((rc = mz_extract_next_batch(r, &recs, &n, err)) == 1) {
+    if (collect) {
+        rc = read_collecting(run, r, path, &info, err);
+        if (rc < 0) {
+            mz_extract_close(r);
+            return err ? err->status : MZ_ERR_DATA;
+        }
+    }
+    while (!collect && (rc = mz_extract_next_batch(r, &recs, &n, err)) == 1) {
         /* as record by record (owners, cells, Kish), the first failure in record order wins:
          * owners up to the first refused record k, the cells up to k, then k's refusal again */
         size_t k = 0;

@@ -56,7 +56,7 @@ enum {
     OPT_YEAR = 256, OPT_REGIONS, OPT_OUT, OPT_MIN_COUNT, OPT_LIMITED, OPT_RATE_RULE,
     OPT_MIN_CASES, OPT_GAP_FLAG, OPT_AGES, OPT_LANG, OPT_OUTPUTS, OPT_QUIET, OPT_NO_MERGE,
     OPT_COMMON_PARTITION, OPT_CI_LEVEL, OPT_CI_METHOD, OPT_LONELY_PSU, OPT_DEFF,
-    OPT_FORMATS, OPT_DPI, OPT_PROFILE, OPT_PROTECTION
+    OPT_FORMATS, OPT_DPI, OPT_PROFILE, OPT_PROTECTION, OPT_MAX_ERRORS
 };
 
 int cli_parse_common(int argc, char **argv, const char *cmd, cli_common_t *c)
@@ -84,6 +84,7 @@ int cli_parse_common(int argc, char **argv, const char *cmd, cli_common_t *c)
         {"deff", required_argument, NULL, OPT_DEFF},
         {"profile", required_argument, NULL, OPT_PROFILE},
         {"protection", required_argument, NULL, OPT_PROTECTION},
+        {"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     memset(c, 0, sizeof *c);
@@ -232,6 +233,14 @@ int cli_parse_common(int argc, char **argv, const char *cmd, cli_common_t *c)
                                              "expected a design effect > 0, not"),
                                        optarg);
             break;
+        case OPT_MAX_ERRORS:
+            if (!parse_num(optarg, 1, 1e6, &v) || v != floor(v))
+                return cli_usage_error(cmd, "--max-errors: %s '%s'",
+                                       mz_tr("ganze Zahl >= 1 erwartet, nicht",
+                                             "expected a whole number >= 1, not"),
+                                       optarg);
+            c->run.max_errors = (int)v;
+            break;
         case OPT_PROTECTION:
             if (!parse_num(optarg, 0, 100, &c->run.protection))
                 return cli_usage_error(cmd, "--protection: %s '%s'",
@@ -270,6 +279,8 @@ mz_run_t *cli_build_run(cli_common_t *c, int *code)
     }
     for (int i = 0; i < c->ninputs; i++) {
         if (mz_run_add_extract(run, c->inputs[i], &err) != MZ_OK) {
+            for (size_t k = 0; k < mz_run_record_error_count(run); k++)
+                fprintf(stderr, "mzatlas: %s\n", mz_run_record_error(run, k));
             *code = cli_fail(&err);
             mz_run_destroy(run);
             return NULL;

@@ -1030,7 +1030,8 @@ static void *ahead_main(void *arg)
 static void ahead_start(mz_extract_reader_t *r)
 {
     r->ahead_tried = true;
-    if (!r->fast || mz_csv_bytes_total(r->csv) < AHEAD_MIN_BYTES || mz_max_threads() < 2)
+    if (!r->fast || r->opt.sequential || mz_csv_bytes_total(r->csv) < AHEAD_MIN_BYTES ||
+        mz_max_threads() < 2)
         return;
     ahead_t *a = calloc(1, sizeof *a);
     if (!a)

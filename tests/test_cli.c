@@ -926,3 +926,41 @@ Test(cli, identical_runs_give_identical_outputs)
     /* 3 tables, the workbook and 10 figures in 3 formats */
     cr_expect_geq(compared, 34, "compared only %zu files", compared);
 }
+
+/* --max-errors N reports up to N bad records with their lines, then fails; nothing is skipped. */
+Test(cli, max_errors_reports_each_bad_record)
+{
+    char x[4096], out[4096];
+    in_work("bad.csv", x, sizeof x);
+    in_work("out", out, sizeof out);
+    tu_write_file(x, "year,kreis,weight,age,mig,ilo,selfemp,sector\n"
+                     "2007,03101,100,30,0,1,0,4\n"
+                     "2007,03101,-1,30,0,1,0,4\n"   /* line 3 */
+                     "2007,03101,100,130,0,1,0,4\n" /* line 4 */
+                     "2007,3101,100,30,0,1,0,4\n"   /* line 5 */
+                     "2007,03101,100,30,0,1,0,4\n"
+                     "2007,03101,100,30,5,1,0,4\n"); /* line 7 */
+    tu_result_t r = TU_RUN("run", "--max-errors", "10", "--out", out, x);
+    cr_expect_eq(r.code, 3);
+    const char *lines[] = {":3: Spalte 'weight'", ":4: Spalte 'age'", ":5: Spalte 'kreis'",
+                           ":7: Spalte 'mig'", "4 fehlerhafte Datensätze"};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        cr_expect_not_null(strstr(r.err, lines[i]), "missing %s in: %s", lines[i], r.err);
+    cr_expect_not(tu_exists(out));
+    tu_result_free(&r);
+    /* stops after N */
+    r = TU_RUN("run", "--max-errors", "2", "--out", out, x);
+    cr_expect_eq(r.code, 3);
+    cr_expect_not_null(strstr(r.err, ":4: Spalte 'age'"));
+    cr_expect_null(strstr(r.err, ":5: Spalte 'kreis'"), "%s", r.err);
+    cr_expect_not_null(strstr(r.err, "2 fehlerhafte Datensätze (Abbruch bei --max-errors)"));
+    tu_result_free(&r);
+    /* default: the first bad record stops the run */
+    r = TU_RUN("run", "--out", out, x);
+    cr_expect_eq(r.code, 3);
+    cr_expect_null(strstr(r.err, ":4:"), "%s", r.err);
+    tu_result_free(&r);
+    r = TU_RUN("run", "--max-errors", "0", "--out", out, x);
+    cr_expect_eq(r.code, 2);
+    tu_result_free(&r);
+}

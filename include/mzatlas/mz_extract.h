@@ -52,6 +52,9 @@ typedef struct mz_extract_reader mz_extract_reader_t;
 typedef struct mz_extract_options {
     int year;            /**< expected survey year; 0 = take the first record's year */
     const mz_gazetteer_t *gazetteer; /**< required */
+    bool sequential;     /**< no read-ahead thread: after a bad record (mz_extract_next returned
+                              -1 for a record that could be read but not validated) reading may
+                              go on with the next record; used by --max-errors */
 } mz_extract_options_t;
 
 /** Open a file. Returns NULL and fills err (MZ_ERR_IO for a missing/unreadable file, MZ_ERR_DATA

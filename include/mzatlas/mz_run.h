@@ -35,6 +35,8 @@ typedef struct mz_run_options {
     unsigned formats;         /**< map/chart file formats, MZ_FMT_* bits (mz_charts.h); default all */
     double dpi;               /**< PNG resolution of maps and charts (default 200; 300 for print) */
     bool merge;               /**< merge Kreise into reliable regions (when available) */
+    int max_errors;           /**< report up to this many bad records of a canonical extract
+                                   before stopping (default 1: stop at the first) */
     bool common_partition;    /**< with merge: one partition valid for every indicator */
     mz_variance_options_t variance; /**< standard errors and confidence intervals */
     double protection;        /**< secret cells: protection range as a fraction of the value
@@ -76,6 +78,10 @@ void mz_run_destroy(mz_run_t *run);
  *  profile, Stata/SPSS/SAS (mz_source.h), or a tabulated extract detected by its header
  *  (mz_tabulated.h; tables are applied in mz_run_compute and cannot be mixed with records). */
 mz_status_t mz_run_add_extract(mz_run_t *run, const char *path, mz_error_t *err);
+/** Bad records reported before a run stopped (with --max-errors > 1), formatted as
+ *  `file:line: column 'x': value 'v': message`. The run's own error then summarises them. */
+size_t mz_run_record_error_count(const mz_run_t *run);
+const char *mz_run_record_error(const mz_run_t *run, size_t i);
 /** Partitions, estimates and rules. Call once after all inputs were added. */
 mz_status_t mz_run_compute(mz_run_t *run, mz_error_t *err);
 /** Move the file src into the output directory as rel when the outputs are written, in the
