@@ -933,7 +933,7 @@ void mz_trend_source_line(const mz_trend_t *t, char *buf, size_t size)
     size_t o = (size_t)snprintf(buf, size, "%s ", mz_tr("Quelle:", "Source:"));
     size_t plain = 0;
     for (size_t y = 0; y < t->nyears && o < size; y++)
-        if (!mz_run_source(t->years[y].run)[0])
+        if (!mz_run_source(t->years[y].run)[0] && !mz_run_synthetic(t->years[y].run))
             o += (size_t)snprintf(buf + o, size - o, "%s%d",
                                   plain++ ? ", "
                                           : mz_tr("Statistische Ämter des Bundes und der Länder, "
@@ -945,6 +945,17 @@ void mz_trend_source_line(const mz_trend_t *t, char *buf, size_t size)
         if (mz_run_source(t->years[y].run)[0])
             o += (size_t)snprintf(buf + o, size - o, "%s%d: %s", o > 8 ? "; " : "",
                                   t->years[y].year, mz_run_source(t->years[y].run));
+    /* synthetic years are no Mikrozensus data: no office is named as their source */
+    size_t synth = 0;
+    for (size_t y = 0; y < t->nyears && o < size; y++)
+        if (!mz_run_source(t->years[y].run)[0] && mz_run_synthetic(t->years[y].run))
+            o += (size_t)snprintf(buf + o, size - o, "%s%d",
+                                  synth++ ? ", "
+                                  : o > 8 ? mz_tr("; synthetische Stichproben (mzatlas synth) ",
+                                                  "; synthetic samples (mzatlas synth) ")
+                                          : mz_tr("synthetische Stichproben (mzatlas synth) ",
+                                                  "synthetic samples (mzatlas synth) "),
+                                  t->years[y].year);
     if (o < size)
         snprintf(buf + o, size - o, "; %s", mz_tr("eigene Berechnungen", "own calculations"));
 }
