@@ -489,7 +489,9 @@ Test(render, svg_text_attribution_synthetic_and_no_withheld_value, .init = make_
     char *svg = render(ch, 5, MZ_FMT_SVG, NULL, NULL);
     cr_assert(strstr(svg, "© GeoBasis-DE / BKG 2021 (Daten verändert)") != NULL);
     cr_assert(strstr(svg, "SYNTHETISCHE DATEN") != NULL);
-    cr_assert(strstr(svg, "Quelle: ") && strstr(svg, "Mikrozensus 2007, eigene Berechnungen"));
+    cr_assert(strstr(svg, "Quelle: synthetische Stichprobe") &&
+              strstr(svg, "Mikrozensus 2007, eigene Berechnungen"));
+    cr_assert_null(strstr(svg, "Statistische Ämter"), "synthetic data name no office");
     cr_assert(strstr(svg, "/ nicht sicher genug") != NULL);
     cr_assert(strstr(svg, "keine Daten") != NULL);
     /* the published value of Emsland is there, the withheld one nowhere, and it did not move
@@ -510,6 +512,8 @@ Test(render, svg_text_attribution_synthetic_and_no_withheld_value, .init = make_
     ch = make_charts(&fx, 2007, false);
     svg = render(ch, 9, MZ_FMT_SVG, NULL, NULL);
     cr_assert_null(strstr(svg, "SYNTHETISCHE"));
+    cr_assert_null(strstr(svg, "synthetische Stichprobe"));
+    cr_assert(strstr(svg, "Quelle: Statistische Ämter des Bundes und der Länder, Mikrozensus 2007"));
     cr_assert(strstr(svg, "© GeoBasis-DE / BKG 2021") != NULL);
     free(svg);
     mz_charts_destroy(ch);
