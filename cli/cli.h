@@ -25,6 +25,10 @@ int cli_parse_common(int argc, char **argv, const char *cmd, cli_common_t *c);
 int cli_fail(const mz_error_t *err);
 /** Print a usage problem and return 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Parse a whole non-negative decimal integer up to max (no sign, nothing after it). */
+bool cli_parse_count(const char *s, unsigned long long max, unsigned long long *out);
+/** Record the command line "mzatlas CMD ARGS…" (for run.json) into buf. */
+void cli_record_command(const char *cmd, int argc, char **argv, char *buf, size_t size);
 /** Format a number for people: one decimal, decimal comma in German. */
 void cli_fmt1(double x, char *buf, size_t size);
 /** Read inputs and compute; returns NULL after printing the error (exit code in *code). */

@@ -241,9 +241,7 @@ int cmd_batch(int argc, char **argv)
     mz_batch_config_t *cfg = NULL;
     mz_batch_t *b = NULL;
     char command_line[4096];
-    size_t o = (size_t)snprintf(command_line, sizeof command_line, "mzatlas batch");
-    for (int i = 1; i < argc && o < sizeof command_line; i++)
-        o += (size_t)snprintf(command_line + o, sizeof command_line - o, " %s", argv[i]);
+    cli_record_command("batch", argc, argv, command_line, sizeof command_line);
 
     /* take out what only batch knows (-j, --jobs, --config), anywhere before "--" */
     if (!args_push(&rest, argv[0], false))

@@ -114,18 +114,6 @@ static const char *fmt_count(unsigned long long v, char *buf, size_t size)
     return buf;
 }
 
-static bool parse_count(const char *s, unsigned long long max, unsigned long long *out)
-{
-    char *end;
-    if (!s || !*s || *s == '-' || *s == '+')
-        return false;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
 int cmd_demo(int argc, char **argv)
 {
     enum { OPT_OUT = 256, OPT_SEED, OPT_PERSONS, OPT_SAMPLE, OPT_OUTPUTS, OPT_LANG, OPT_QUIET };
@@ -141,9 +129,7 @@ int cmd_demo(int argc, char **argv)
     mz_demo_options_t opt;
     mz_demo_options_init(&opt);
     char command_line[4096];
-    size_t o = (size_t)snprintf(command_line, sizeof command_line, "mzatlas demo");
-    for (int i = 1; i < argc && o < sizeof command_line; i++)
-        o += (size_t)snprintf(command_line + o, sizeof command_line - o, " %s", argv[i]);
+    cli_record_command("demo", argc, argv, command_line, sizeof command_line);
     opt.command_line = command_line;
     bool quiet = false;
     unsigned long long v;
@@ -154,7 +140,7 @@ int cmd_demo(int argc, char **argv)
         switch (ch) {
         case OPT_OUT: opt.out = optarg; break;
         case OPT_SEED:
-            if (!parse_count(optarg, 4294967295ull, &v))
+            if (!cli_parse_count(optarg, 4294967295ull, &v))
                 return cli_usage_error("demo",
                                        mz_tr("--seed: ganze Zahl von 0 bis 4294967295 erwartet, "
                                              "nicht '%s'",
@@ -164,7 +150,7 @@ int cmd_demo(int argc, char **argv)
             opt.seed = (uint32_t)v;
             break;
         case OPT_PERSONS:
-            if (!parse_count(optarg, MZ_SYNTH_PERSONS_MAX, &v) || (long)v < MZ_SYNTH_PERSONS_MIN)
+            if (!cli_parse_count(optarg, MZ_SYNTH_PERSONS_MAX, &v) || (long)v < MZ_SYNTH_PERSONS_MIN)
                 return cli_usage_error("demo",
                                        mz_tr("--persons: %ld bis %ld Personen erwartet, nicht '%s'",
                                              "--persons: expected %ld to %ld persons, not '%s'"),

@@ -55,19 +55,6 @@ static void help_synth(void)
            MZ_SYNTH_SEED_DEFAULT);
 }
 
-/* Parse a whole non-negative integer up to max. */
-static bool parse_count(const char *s, unsigned long long max, unsigned long long *out)
-{
-    char *end;
-    if (!s || !*s || *s == '-' || *s == '+')
-        return false;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
 int cmd_synth(int argc, char **argv)
 {
     enum { OPT_YEAR = 256, OPT_SEED, OPT_PERSONS, OPT_OUT, OPT_REGIONS, OPT_LANG, OPT_QUIET };
@@ -91,7 +78,7 @@ int cmd_synth(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
         switch (ch) {
         case OPT_YEAR:
-            if (!parse_count(optarg, 2100, &v) || v < MZ_SYNTH_YEAR_MIN)
+            if (!cli_parse_count(optarg, 2100, &v) || v < MZ_SYNTH_YEAR_MIN)
                 return cli_usage_error("synth",
                                        mz_tr("--year: Jahr von %d bis 2100 erwartet, nicht '%s'",
                                              "--year: expected a year from %d to 2100, not '%s'"),
@@ -99,7 +86,7 @@ int cmd_synth(int argc, char **argv)
             opt.year = (int)v;
             break;
         case OPT_SEED:
-            if (!parse_count(optarg, 4294967295ull, &v))
+            if (!cli_parse_count(optarg, 4294967295ull, &v))
                 return cli_usage_error("synth",
                                        mz_tr("--seed: ganze Zahl von 0 bis 4294967295 erwartet, "
                                              "nicht '%s'",
@@ -109,7 +96,7 @@ int cmd_synth(int argc, char **argv)
             opt.seed = (uint32_t)v;
             break;
         case OPT_PERSONS:
-            if (!parse_count(optarg, MZ_SYNTH_PERSONS_MAX, &v) || (long)v < MZ_SYNTH_PERSONS_MIN)
+            if (!cli_parse_count(optarg, MZ_SYNTH_PERSONS_MAX, &v) || (long)v < MZ_SYNTH_PERSONS_MIN)
                 return cli_usage_error("synth",
                                        mz_tr("--persons: %ld bis %ld Personen erwartet, nicht '%s'",
                                              "--persons: expected %ld to %ld persons, not '%s'"),

@@ -29,6 +29,25 @@ int cli_fail(const mz_error_t *err)
     return mz_exit_code(err->status);
 }
 
+bool cli_parse_count(const char *s, unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-' || *s == '+')
+        return false;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+void cli_record_command(const char *cmd, int argc, char **argv, char *buf, size_t size)
+{
+    size_t o = (size_t)snprintf(buf, size, "mzatlas %s", cmd);
+    for (int i = 1; i < argc && o < size; i++)
+        o += (size_t)snprintf(buf + o, size - o, " %s", argv[i]);
+}
+
 void cli_fmt1(double x, char *buf, size_t size)
 {
     if (!isfinite(x)) {
@@ -89,10 +108,7 @@ int cli_parse_common(int argc, char **argv, const char *cmd, cli_common_t *c)
         {NULL, 0, NULL, 0}};
     memset(c, 0, sizeof *c);
     mz_run_options_init(&c->run);
-    size_t o = 0;
-    o += (size_t)snprintf(c->command_line, sizeof c->command_line, "mzatlas %s", cmd);
-    for (int i = 1; i < argc && o < sizeof c->command_line; i++)
-        o += (size_t)snprintf(c->command_line + o, sizeof c->command_line - o, " %s", argv[i]);
+    cli_record_command(cmd, argc, argv, c->command_line, sizeof c->command_line);
     c->run.command_line = c->command_line;
     opterr = 0;
     optind = 1;
