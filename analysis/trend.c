@@ -770,22 +770,6 @@ const mz_trend_row_t *mz_trend_find(const mz_trend_t *t, int year, mz_indicator_
 
 /* ---------------------------------------------------------------- trend.csv */
 
-static void put_field(FILE *f, const char *s, bool last)
-{
-    if (strpbrk(s, ",\"\r\n;")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
-    fputc(last ? '\n' : ',', f);
-}
-
 mz_status_t mz_trend_write_csv(const mz_trend_t *t, FILE *f, mz_error_t *err)
 {
     fputs("year,indicator,level,region,region_name,year_members,year_regions,group,estimate,se,"
@@ -797,19 +781,19 @@ mz_status_t mz_trend_write_csv(const mz_trend_t *t, FILE *f, mz_error_t *err)
         snprintf(year, sizeof year, "%d", r->year);
         mz_format_number(r->estimate, est, sizeof est);
         mz_format_number(r->se, se, sizeof se);
-        put_field(f, year, false);
-        put_field(f, mz_indicator_id(r->ind), false);
-        put_field(f, mz_level_id(r->level), false);
-        put_field(f, r->region, false);
-        put_field(f, r->name, false);
-        put_field(f, r->year_members, false);
-        put_field(f, r->year_regions, false);
-        put_field(f, mz_group_id(r->group), false);
-        put_field(f, est, false);
-        put_field(f, se, false);
-        put_field(f, mz_symbol_str(r->symbol), false);
-        put_field(f, mz_comparability_id(r->cmp), false);
-        put_field(f, mz_mh_definition_id(r->mh), true);
+        mz_csv_put_field(f, year, false);
+        mz_csv_put_field(f, mz_indicator_id(r->ind), false);
+        mz_csv_put_field(f, mz_level_id(r->level), false);
+        mz_csv_put_field(f, r->region, false);
+        mz_csv_put_field(f, r->name, false);
+        mz_csv_put_field(f, r->year_members, false);
+        mz_csv_put_field(f, r->year_regions, false);
+        mz_csv_put_field(f, mz_group_id(r->group), false);
+        mz_csv_put_field(f, est, false);
+        mz_csv_put_field(f, se, false);
+        mz_csv_put_field(f, mz_symbol_str(r->symbol), false);
+        mz_csv_put_field(f, mz_comparability_id(r->cmp), false);
+        mz_csv_put_field(f, mz_mh_definition_id(r->mh), true);
     }
     if (ferror(f))
         return mz_error_set(err, MZ_ERR_IO, "trend.csv", 0, NULL, NULL, "%s",

@@ -23,8 +23,7 @@ void mz_format_number(double x, char *buf, size_t size)
         snprintf(buf, size, "0");
 }
 
-/* A CSV field, quoted when needed. */
-static void put_field(FILE *f, const char *s, bool last)
+void mz_csv_put_field(FILE *f, const char *s, bool last)
 {
     if (strpbrk(s, ",\"\r\n;")) {
         fputc('"', f);
@@ -44,7 +43,7 @@ static void put_num(FILE *f, double x, bool last)
 {
     char b[40];
     mz_format_number(x, b, sizeof b);
-    put_field(f, b, last);
+    mz_csv_put_field(f, b, last);
 }
 
 static void put_int(FILE *f, long long x, bool last)
@@ -54,7 +53,7 @@ static void put_int(FILE *f, long long x, bool last)
         b[0] = '\0';
     else
         snprintf(b, sizeof b, "%lld", x);
-    put_field(f, b, last);
+    mz_csv_put_field(f, b, last);
 }
 
 static mz_status_t finish(FILE *f, mz_error_t *err)
@@ -76,13 +75,13 @@ mz_status_t mz_write_indicators_csv(mz_run_t *run, FILE *f, mz_error_t *err)
     for (size_t i = 0; i < mz_results_count(res); i++) {
         const mz_estimate_t *e = mz_results_at(res, i);
         const bool hide = mz_symbol_withheld(e->p.symbol);
-        put_field(f, year, false);
-        put_field(f, mz_indicator_id(e->ind), false);
-        put_field(f, mz_level_id(e->region->level), false);
-        put_field(f, e->region->code, false);
-        put_field(f, e->region->name, false);
-        put_field(f, e->region->members, false);
-        put_field(f, mz_group_id(e->group), false);
+        mz_csv_put_field(f, year, false);
+        mz_csv_put_field(f, mz_indicator_id(e->ind), false);
+        mz_csv_put_field(f, mz_level_id(e->region->level), false);
+        mz_csv_put_field(f, e->region->code, false);
+        mz_csv_put_field(f, e->region->name, false);
+        mz_csv_put_field(f, e->region->members, false);
+        mz_csv_put_field(f, mz_group_id(e->group), false);
         put_num(f, hide ? NAN : e->p.estimate, false);
         put_num(f, hide ? NAN : e->se, false);
         put_num(f, hide ? NAN : e->ci_low, false);
@@ -90,7 +89,7 @@ mz_status_t mz_write_indicators_csv(mz_run_t *run, FILE *f, mz_error_t *err)
         put_num(f, hide ? NAN : e->p.numerator, false);
         put_num(f, hide ? NAN : e->p.denominator, false);
         put_int(f, hide ? -1 : (long long)e->p.n, false);
-        put_field(f, mz_symbol_str(e->p.symbol), true);
+        mz_csv_put_field(f, mz_symbol_str(e->p.symbol), true);
     }
     return finish(f, err);
 }
@@ -113,11 +112,11 @@ mz_status_t mz_write_action_csv(mz_run_t *run, FILE *f, mz_error_t *err)
         mz_status_t st = mz_networks_join(mz_run_networks(run), e->region->members, &nj, err);
         if (st != MZ_OK)
             return st;
-        put_field(f, year, false);
-        put_field(f, e->region->code, false);
-        put_field(f, e->region->name, false);
-        put_field(f, e->region->members, false);
-        put_field(f, e->region->stratum >= 0
+        mz_csv_put_field(f, year, false);
+        mz_csv_put_field(f, e->region->code, false);
+        mz_csv_put_field(f, e->region->name, false);
+        mz_csv_put_field(f, e->region->members, false);
+        mz_csv_put_field(f, e->region->stratum >= 0
                          ? mz_gazetteer_stratum_code(gz, (size_t)e->region->stratum)
                          : "",
                   false);
@@ -126,13 +125,13 @@ mz_status_t mz_write_action_csv(mz_run_t *run, FILE *f, mz_error_t *err)
         put_num(f, e->se, false);
         put_num(f, e->ci_low, false);
         put_num(f, e->ci_high, false);
-        put_field(f, mz_certainty_id(mz_estimate_certainty(e, rules)), false);
-        put_field(f, mz_symbol_str(e->p.symbol), false);
+        mz_csv_put_field(f, mz_certainty_id(mz_estimate_certainty(e, rules)), false);
+        mz_csv_put_field(f, mz_symbol_str(e->p.symbol), false);
         put_int(f, (long long)nj.count, false);
-        put_field(f, nj.status, false);
-        put_field(f, nj.ids, false);
-        put_field(f, nj.names, false);
-        put_field(f, nj.fields, true);
+        mz_csv_put_field(f, nj.status, false);
+        mz_csv_put_field(f, nj.ids, false);
+        mz_csv_put_field(f, nj.names, false);
+        mz_csv_put_field(f, nj.fields, true);
         mz_network_join_finish(&nj);
     }
     return finish(f, err);
@@ -147,15 +146,15 @@ mz_status_t mz_write_regions_csv(mz_run_t *run, FILE *f, mz_error_t *err)
         const mz_partition_t *p = mz_results_partition(res, (mz_indicator_t)i);
         for (size_t r = 0; r < p->count; r++) {
             const mz_region_t *reg = &p->regions[r];
-            put_field(f, mz_indicator_id((mz_indicator_t)i), false);
-            put_field(f, reg->code, false);
-            put_field(f, reg->name, false);
-            put_field(f, reg->members, false);
-            put_field(f, reg->stratum >= 0 ? mz_gazetteer_stratum_code(gz, (size_t)reg->stratum)
+            mz_csv_put_field(f, mz_indicator_id((mz_indicator_t)i), false);
+            mz_csv_put_field(f, reg->code, false);
+            mz_csv_put_field(f, reg->name, false);
+            mz_csv_put_field(f, reg->members, false);
+            mz_csv_put_field(f, reg->stratum >= 0 ? mz_gazetteer_stratum_code(gz, (size_t)reg->stratum)
                                            : "",
                       false);
-            put_field(f, reg->nunits > 1 ? "yes" : "no", false);
-            put_field(f, reg->why ? reg->why : "", true);
+            mz_csv_put_field(f, reg->nunits > 1 ? "yes" : "no", false);
+            mz_csv_put_field(f, reg->why ? reg->why : "", true);
         }
     }
     return finish(f, err);

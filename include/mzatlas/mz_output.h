@@ -2,6 +2,7 @@
 #ifndef MZATLAS_MZ_OUTPUT_H
 #define MZATLAS_MZ_OUTPUT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "mz_error.h"
@@ -31,6 +32,10 @@ mz_status_t mz_write_action_csv(mz_run_t *run, FILE *f, mz_error_t *err);
 mz_status_t mz_write_regions_csv(mz_run_t *run, FILE *f, mz_error_t *err);
 mz_status_t mz_write_run_json(mz_run_t *run, const char *const *outputs, size_t n_outputs,
                               FILE *f, mz_error_t *err);
+
+/** Write one CSV field (quoted when it holds a separator, quote or line break), followed by
+ *  ',' or, for the last field of a row, '\n'. */
+void mz_csv_put_field(FILE *f, const char *s, bool last);
 
 /** Write a number for CSV: shortest round-trip representation, "" for NaN. */
 void mz_format_number(double x, char *buf, size_t size);
