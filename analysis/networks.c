@@ -201,7 +201,9 @@ mz_status_t mz_networks_join(const mz_networks_t *nw, const char *members, mz_ne
             out->count++;
             if ((ids.len && !mz_str_append(&ids, "; ")) || !mz_str_append(&ids, n->id) ||
                 (names.len && !mz_str_append(&names, "; ")) ||
-                !mz_str_append(&names, n->name[0] ? n->name : n->id))
+                !mz_str_append(&names, n->name[0] ? n->name
+                                                     : mz_tr("Netzwerk ohne Namen",
+                                                             "network without a name")))
                 goto nomem;
             for (size_t f = 0; f < NFIELDS; f++) {
                 const char *hit = strstr(n->fields, field_order[f]);

@@ -200,6 +200,34 @@ int cmd_run(int argc, char **argv)
     return 0;
 }
 
+/* Number of characters (UTF-8 code points) of s, for aligning columns. */
+static size_t text_width(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+/* Print s left-aligned in a column of width characters (at least one blank after it). */
+static void pad(const char *s, size_t width)
+{
+    size_t w = text_width(s);
+    printf("%s", s);
+    for (size_t i = w; i < width; i++)
+        putchar(' ');
+    if (w >= width)
+        putchar(' ');
+}
+
+/* Print s right-aligned in a column of width characters. */
+static void pad_left(const char *s, size_t width)
+{
+    for (size_t i = text_width(s); i < width; i++)
+        putchar(' ');
+    printf("%s", s);
+}
+
 int cmd_flag(int argc, char **argv)
 {
     cli_common_t c;
@@ -226,46 +254,81 @@ int cmd_flag(int argc, char **argv)
                  "background, ages %d-%d) of %s percentage points or more%s\n\n"),
            mz_run_year(run), c.run.band.lo, c.run.band.hi, thr,
            mz_run_synthetic(run) ? mz_tr(" — SYNTHETISCHE DATEN", " — SYNTHETIC DATA") : "");
-    printf("%-22s %-34s %8s  %-17s %s\n", mz_tr("Region", "Region"), mz_tr("Name", "Name"),
-           mz_tr("Differenz", "Gap"), mz_tr("95-%-KI", "95% CI"),
-           mz_tr("Netzwerke 2010", "Networks 2010"));
-    size_t flagged = 0;
-    for (size_t i = 0; i < mz_results_count(res); i++) {
-        const mz_estimate_t *e = mz_results_at(res, i);
-        if (!mz_estimate_needs_action(e, rules))
-            continue;
-        flagged++;
-        mz_network_join_t nj;
-        mz_error_t err;
-        if (mz_networks_join(mz_run_networks(run), e->region->members, &nj, &err) != MZ_OK) {
-            mz_run_destroy(run);
-            return cli_fail(&err);
+    char cihead[48], lvl[16];
+    snprintf(lvl, sizeof lvl, "%g", c.run.variance.ci_level);
+    snprintf(cihead, sizeof cihead, mz_tr("%s-%%-KI", "%s%% CI"), lvl);
+    for (char *p = cihead; mz_get_lang() == MZ_LANG_DE && *p; p++)
+        if (*p == '.')
+            *p = ',';
+    pad(mz_tr("Region", "Region"), 22);
+    pad(mz_tr("Name", "Name"), 28);
+    pad_left(mz_tr("Differenz", "Gap"), 10);
+    printf("  ");
+    pad(cihead, 16);
+    pad(mz_tr("Sicherheit", "Certainty"), 16);
+    printf("%s\n", mz_tr("Netzwerke 2010", "Networks 2010"));
+    size_t flagged = 0, possible = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < mz_results_count(res); i++) {
+            const mz_estimate_t *e = mz_results_at(res, i);
+            mz_certainty_t cert = mz_estimate_certainty(e, rules);
+            bool need = mz_estimate_needs_action(e, rules);
+            if (pass == 0 ? !need : cert != MZ_CERT_POSSIBLE)
+                continue;
+            if (pass == 0)
+                flagged++;
+            else if (possible++ == 0)
+                printf("\n%s\n", mz_tr("Knapp darunter, aber mit Konfidenzintervall über der "
+                                        "Schwelle (möglicher Handlungsbedarf):",
+                                        "Below the threshold, but with a confidence interval "
+                                        "reaching it (possible need for action):"));
+            mz_network_join_t nj;
+            mz_error_t err;
+            if (mz_networks_join(mz_run_networks(run), e->region->members, &nj, &err) !=
+                MZ_OK) {
+                mz_run_destroy(run);
+                return cli_fail(&err);
+            }
+            char gap[32], lo[32], hi[32], ci[80], gapd[40];
+            cli_fmt1(e->p.estimate, gap, sizeof gap);
+            snprintf(gapd, sizeof gapd, e->p.symbol == MZ_SYM_LIMITED ? "(%s)" : "%s", gap);
+            if (isfinite(e->ci_low)) {
+                cli_fmt1(e->ci_low, lo, sizeof lo);
+                cli_fmt1(e->ci_high, hi, sizeof hi);
+                snprintf(ci, sizeof ci, "%s … %s", lo, hi);
+            } else {
+                snprintf(ci, sizeof ci, "–");
+            }
+            const char *certainty = cert == MZ_CERT_CERTAIN    ? mz_tr("sicher", "certain")
+                                    : cert == MZ_CERT_PROBABLE ? mz_tr("wahrscheinlich", "probable")
+                                    : cert == MZ_CERT_POSSIBLE ? mz_tr("möglich", "possible")
+                                                               : "–";
+            const char *status = strcmp(nj.status, "network") == 0
+                                     ? mz_tr("vorhanden", "present")
+                                 : strcmp(nj.status, "no_information") == 0
+                                     ? mz_tr("keine Angaben", "no information")
+                                     : mz_tr("keine", "none");
+            pad(e->region->code, 22);
+            pad(e->region->name, 28);
+            pad_left(gapd, 10);
+            printf("  ");
+            pad(ci, 16);
+            pad(certainty, 16);
+            printf("%s", status);
+            if (nj.count)
+                printf(" (%zu: %s)", nj.count, nj.names);
+            printf("\n");
+            mz_network_join_finish(&nj);
         }
-        char gap[32], lo[32], hi[32], ci[80], gapd[40];
-        cli_fmt1(e->p.estimate, gap, sizeof gap);
-        snprintf(gapd, sizeof gapd, e->p.symbol == MZ_SYM_LIMITED ? "(%s)" : "%s", gap);
-        if (isfinite(e->ci_low)) {
-            cli_fmt1(e->ci_low, lo, sizeof lo);
-            cli_fmt1(e->ci_high, hi, sizeof hi);
-            snprintf(ci, sizeof ci, "%s … %s", lo, hi);
-        } else {
-            snprintf(ci, sizeof ci, "–");
-        }
-        const char *status = strcmp(nj.status, "network") == 0
-                                 ? mz_tr("vorhanden", "present")
-                             : strcmp(nj.status, "no_information") == 0
-                                 ? mz_tr("keine Angaben", "no information")
-                                 : mz_tr("keine", "none");
-        printf("%-22s %-34s %8s  %-17s %s", e->region->code, e->region->name, gapd, ci, status);
-        if (nj.count)
-            printf(" (%zu: %s)", nj.count, nj.names);
-        printf("\n");
-        mz_network_join_finish(&nj);
     }
     if (!flagged)
         printf("%s\n", mz_tr("(keine Region)", "(no region)"));
-    printf("\n%s %zu\n", mz_tr("Regionen mit Handlungsbedarf:", "Regions that need action:"),
+    printf("\n%s %zu", mz_tr("Regionen mit Handlungsbedarf:", "Regions that need action:"),
            flagged);
+    if (possible)
+        printf(mz_tr("; mit möglichem Handlungsbedarf: %zu", "; with a possible need: %zu"),
+               possible);
+    printf("\n");
     mz_run_destroy(run);
     return 0;
 }

@@ -54,7 +54,8 @@ void cli_fmt1(double x, char *buf, size_t size)
         snprintf(buf, size, "–");
         return;
     }
-    snprintf(buf, size, "%.1f", mz_round1(x));
+    double r = mz_round1(x);
+    snprintf(buf, size, "%.1f", r == 0 ? 0.0 : r); /* no "-0,0" */
     if (mz_get_lang() == MZ_LANG_DE)
         for (char *p = buf; *p; p++)
             if (*p == '.')

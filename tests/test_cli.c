@@ -573,7 +573,12 @@ Test(cli, flag_prints_a_table_and_writes_nothing)
     cr_expect(strstr(r.out, "\n03405 ") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "Wilhelmshaven") != NULL, "%s", r.out);
     cr_expect(strstr(r.out, "10,0") != NULL, "gap shown rounded with a decimal comma: %s", r.out);
-    cr_expect(strstr(r.out, "03102") == NULL, "%s", r.out);
+    /* 03102 (gap 9.94) is not flagged: at most listed below as possible (its CI reaches 10) */
+    const char *possible = strstr(r.out, "Knapp darunter");
+    const char *sz = strstr(r.out, "03102");
+    cr_expect(sz == NULL || (possible && sz > possible), "%s", r.out);
+    if (sz)
+        cr_expect(strstr(sz, "möglich") != NULL, "%s", r.out);
 
     cr_expect(strstr(r.out, "Regionen mit Handlungsbedarf: 2") != NULL, "%s", r.out);
     tu_list_dir(work, files, sizeof files);
