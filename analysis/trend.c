@@ -935,10 +935,10 @@ void mz_trend_source_line(const mz_trend_t *t, char *buf, size_t size)
         if (!mz_run_source(t->years[y].run)[0] && mz_run_synthetic(t->years[y].run))
             o += (size_t)snprintf(buf + o, size - o, "%s%d",
                                   synth++ ? ", "
-                                  : o > 8 ? mz_tr("; synthetische Stichproben (mzatlas synth) ",
-                                                  "; synthetic samples (mzatlas synth) ")
-                                          : mz_tr("synthetische Stichproben (mzatlas synth) ",
-                                                  "synthetic samples (mzatlas synth) "),
+                                  : o > 8 ? mz_tr("; synthetische Stichproben (künstliche Datensätze) ",
+                                                  "; synthetic samples (artificial records) ")
+                                          : mz_tr("synthetische Stichproben (künstliche Datensätze) ",
+                                                  "synthetic samples (artificial records) "),
                                   t->years[y].year);
     if (o < size)
         snprintf(buf + o, size - o, "; %s", mz_tr("eigene Berechnungen", "own calculations"));

@@ -122,9 +122,10 @@ void mz_source_line(const mz_charts_t *ch, bool with_networks, char *buf, size_t
     if (ch->in.synthetic)
         /* synthetic records are no Mikrozensus data: never name an office as their source */
         n = snprintf(buf, size, "%s %s %d, %s", mz_tr("Quelle:", "Source:"),
-                     mz_tr("synthetische Stichprobe (mzatlas synth), nachgebildet auf den "
-                           "Mikrozensus",
-                           "synthetic sample (mzatlas synth), modelled on the Mikrozensus"),
+                     mz_tr("synthetische Stichprobe (künstliche Datensätze) nach dem Muster "
+                           "des Mikrozensus",
+                           "synthetic sample (artificial records) in the form of the "
+                           "Mikrozensus"),
                      ch->in.year, mz_tr("eigene Berechnungen", "own calculations"));
     else if (strstr(producer, "Mikrozensus"))
         n = snprintf(buf, size, "%s %s, %s", mz_tr("Quelle:", "Source:"), producer,

@@ -24,7 +24,7 @@ mz_status_t mz_write_run_json(mz_run_t *run, const char *const *outputs, size_t 
     snprintf(ages, sizeof ages, "%d-%d", o->band.lo, o->band.hi);
     if (mz_run_synthetic(run))
         snprintf(source, sizeof source,
-                 "SYNTHETISCHE DATEN: künstliche Stichprobe (mzatlas synth), keine amtlichen "
+                 "SYNTHETISCHE DATEN: künstliche Stichprobe, keine amtlichen "
                  "Ergebnisse / SYNTHETIC DATA: artificial sample, not official results");
     else if (mz_run_source(run)[0]) /* named by tabulated inputs, e.g. LSN's published counts */
         snprintf(source, sizeof source, "Quelle: %s; eigene Berechnungen mit mzatlas",

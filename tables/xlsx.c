@@ -1355,9 +1355,9 @@ static void write_cover(xw_t *x, lxw_worksheet *ws)
     put_str(x, ws, row, 0, mz_tr("Datenquelle", "Data source"), x->f.bold);
     put_str(x, ws, row++, 1,
             mz_run_synthetic(x->run)
-                ? mz_tr("synthetische Stichprobe (mzatlas synth), kalibriert auf den Bericht "
-                        "2010 – keine amtlichen Daten",
-                        "synthetic sample (mzatlas synth), calibrated to the 2010 report – not "
+                ? mz_tr("synthetische Stichprobe (künstliche Datensätze, z. B. aus mzatlas "
+                        "synth) – keine amtlichen Daten",
+                        "synthetic sample (artificial records, e.g. from mzatlas synth) – not "
                         "official data")
                 : mz_tr("Mikrozensus, Einzeldaten oder Tabellen (Eingabedateien unten)",
                         "Mikrozensus, records or tables (input files below)"),
