@@ -4,6 +4,7 @@
 #ifndef MZATLAS_CHART_H
 #define MZATLAS_CHART_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -244,7 +245,11 @@ struct mz_charts {
     PangoFontMap *fonts;    /* own font map: its caches go with the charts object */
     mz_cand_entry_t *cands; /* label candidates already computed */
     size_t ncands, ccands;
+    pthread_mutex_t cands_lock; /* figures are drawn on several threads at once */
 };
+
+/** At most this many threads draw the figures of mz_charts_write_all. */
+#define MZ_CHART_THREADS 4
 
 mz_status_t mz_draw_network_map(mz_charts_t *ch, mz_canvas_t *cv, int fig, mz_error_t *err);
 mz_status_t mz_draw_indicator_map(mz_charts_t *ch, mz_canvas_t *cv, int fig, mz_error_t *err);

@@ -2,6 +2,7 @@
  * boundaries, and writing every figure in every format. */
 #include "mzatlas/mz_charts.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +231,7 @@ mz_charts_t *mz_charts_create(const mz_chart_input_t *in, mz_error_t *err)
         return NULL;
     }
     ch->in = *in;
+    pthread_mutex_init(&ch->cands_lock, NULL);
     if (!in->gazetteer) {
         mz_error_set(err, MZ_ERR_USAGE, NULL, 0, NULL, NULL, "%s",
                      mz_tr("Karten brauchen das Gemeindeverzeichnis",
@@ -275,6 +277,7 @@ void mz_charts_destroy(mz_charts_t *ch)
         free(ch->cands[i].cand);
     }
     free(ch->cands);
+    pthread_mutex_destroy(&ch->cands_lock);
     free(ch);
 }
 
@@ -307,14 +310,10 @@ bool mz_charts_available(const mz_charts_t *ch, int fig)
     }
 }
 
-mz_status_t mz_charts_render(mz_charts_t *ch, int fig, unsigned fmt,
-                             const mz_chart_options_t *opt, const char *path, mz_error_t *err)
+/* Draw one figure in one format into path, with text from the font map fonts. */
+static mz_status_t render_with(mz_charts_t *ch, PangoFontMap *fonts, int fig, unsigned fmt,
+                               const mz_chart_options_t *opt, const char *path, mz_error_t *err)
 {
-    mz_chart_options_t dflt;
-    if (!opt) {
-        mz_chart_options_init(&dflt);
-        opt = &dflt;
-    }
     if (!mz_format_ext(fmt))
         return mz_error_set(err, MZ_ERR_USAGE, path, 0, NULL, NULL, "%s",
                             mz_tr("unbekanntes Dateiformat", "unknown file format"));
@@ -323,7 +322,7 @@ mz_status_t mz_charts_render(mz_charts_t *ch, int fig, unsigned fmt,
                             mz_tr("Abbildung %d kann aus diesen Eingaben nicht gezeichnet werden",
                                   "figure %d cannot be drawn from these inputs"),
                             fig);
-    mz_canvas_t *cv = mz_canvas_create(fmt, MZ_PAGE_W, MZ_PAGE_H, opt->dpi, ch->fonts, err);
+    mz_canvas_t *cv = mz_canvas_create(fmt, MZ_PAGE_W, MZ_PAGE_H, opt->dpi, fonts, err);
     if (!cv)
         return err ? err->status : MZ_ERR_NOMEM;
     cv->pdf_date = opt->pdf_date;
@@ -347,6 +346,68 @@ mz_status_t mz_charts_render(mz_charts_t *ch, int fig, unsigned fmt,
     return st;
 }
 
+mz_status_t mz_charts_render(mz_charts_t *ch, int fig, unsigned fmt,
+                             const mz_chart_options_t *opt, const char *path, mz_error_t *err)
+{
+    mz_chart_options_t dflt;
+    if (!opt) {
+        mz_chart_options_init(&dflt);
+        opt = &dflt;
+    }
+    return render_with(ch, ch->fonts, fig, fmt, opt, path, err);
+}
+
+/* One file of mz_charts_write_all. */
+typedef struct chart_job {
+    int fig;
+    unsigned fmt;
+    char path[4096];
+    mz_status_t st;
+    mz_error_t err;
+} chart_job_t;
+
+/* The files still to draw, shared by the workers. */
+typedef struct chart_queue {
+    mz_charts_t *ch;
+    const mz_chart_options_t *opt;
+    chart_job_t *jobs;
+    size_t n;
+    size_t next;    /* first job not yet taken */
+    bool failed;    /* a job failed: take no more */
+    pthread_mutex_t lock;
+} chart_queue_t;
+
+/* Draw jobs until none are left or one has failed. A worker other than the first needs a font
+ * map of its own: a pango font map must not be shared between threads. */
+static void chart_work(chart_queue_t *q, bool own_fonts)
+{
+    PangoFontMap *fonts = q->ch->fonts;
+    if (own_fonts && !(fonts = pango_cairo_font_map_new()))
+        return; /* the other workers take its jobs */
+    for (;;) {
+        pthread_mutex_lock(&q->lock);
+        size_t i = q->failed ? q->n : q->next++;
+        pthread_mutex_unlock(&q->lock);
+        if (i >= q->n)
+            break;
+        chart_job_t *j = &q->jobs[i];
+        j->st = render_with(q->ch, fonts, j->fig, j->fmt, q->opt, j->path, &j->err);
+        if (j->st != MZ_OK) {
+            pthread_mutex_lock(&q->lock);
+            q->failed = true;
+            pthread_mutex_unlock(&q->lock);
+        }
+    }
+    if (own_fonts)
+        g_object_unref(fonts);
+}
+
+static void *chart_thread(void *arg)
+{
+    chart_work(arg, true);
+    return NULL;
+}
+
 mz_status_t mz_charts_write_all(mz_charts_t *ch, const mz_chart_options_t *opt,
                                 mz_chart_path_fn path_fn, void *ctx, size_t *nwritten,
                                 mz_error_t *err)
@@ -359,23 +420,61 @@ mz_status_t mz_charts_write_all(mz_charts_t *ch, const mz_chart_options_t *opt,
     }
     if (nwritten)
         *nwritten = 0;
-    for (int fig = 1; fig <= MZ_NFIGURES; fig++) {
-        if (!mz_charts_available(ch, fig))
-            continue;
-        for (size_t f = 0; f < 3; f++) {
-            if (!(opt->formats & fmts[f]))
+    chart_queue_t q = {.ch = ch, .opt = opt};
+    q.jobs = calloc(MZ_NFIGURES * 3, sizeof *q.jobs);
+    if (!q.jobs)
+        return mz_error_set(err, MZ_ERR_NOMEM, NULL, 0, NULL, NULL, "%s",
+                            mz_strerror(MZ_ERR_NOMEM));
+    /* The paths first, in the main thread (path_fn may create folders). PNG first: it is the
+     * costliest format, so the workers end at about the same time. */
+    for (size_t f = 0; f < 3; f++) {
+        for (int fig = 1; fig <= MZ_NFIGURES; fig++) {
+            if (!(opt->formats & fmts[f]) || !mz_charts_available(ch, fig))
                 continue;
-            char rel[256], path[4096];
+            chart_job_t *j = &q.jobs[q.n];
+            char rel[256];
             snprintf(rel, sizeof rel, "maps/%s.%s", mz_figure_stem(fig), mz_format_ext(fmts[f]));
-            if (!path_fn(ctx, rel, path, sizeof path))
+            if (!path_fn(ctx, rel, j->path, sizeof j->path)) {
+                free(q.jobs);
                 return mz_error_set(err, MZ_ERR_IO, rel, 0, NULL, NULL, "%s",
                                     mz_tr("kann nicht angelegt werden", "cannot be created"));
-            mz_status_t st = mz_charts_render(ch, fig, fmts[f], opt, path, err);
-            if (st != MZ_OK)
-                return st;
-            if (nwritten)
-                (*nwritten)++;
+            }
+            j->fig = fig;
+            j->fmt = fmts[f];
+            q.n++;
         }
     }
-    return MZ_OK;
+    /* Each file is drawn by one thread from the same inputs: the bytes do not depend on the
+     * number of threads (tested). */
+    int nt = mz_max_threads();
+    if (nt > MZ_CHART_THREADS)
+        nt = MZ_CHART_THREADS;
+    if ((size_t)nt > q.n)
+        nt = q.n ? (int)q.n : 1;
+    pthread_mutex_init(&q.lock, NULL);
+    pthread_t tid[MZ_CHART_THREADS];
+    int started = 0;
+    for (int t = 1; t < nt; t++) {
+        if (pthread_create(&tid[started], NULL, chart_thread, &q) != 0)
+            break; /* fewer threads, same files */
+        started++;
+    }
+    chart_work(&q, false);
+    for (int t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+    pthread_mutex_destroy(&q.lock);
+    /* Report the first failed file in the order of the list, whichever thread met it. */
+    mz_status_t st = MZ_OK;
+    for (size_t i = 0; i < q.n; i++) {
+        if (q.jobs[i].st != MZ_OK) {
+            st = q.jobs[i].st;
+            if (err)
+                *err = q.jobs[i].err;
+            break;
+        }
+    }
+    if (st == MZ_OK && nwritten)
+        *nwritten = q.n;
+    free(q.jobs);
+    return st;
 }

@@ -690,6 +690,78 @@ Test(render, write_all_names, .init = make_tmpdir, .fini = drop_tmpdir)
     fixture_finish(&fx);
 }
 
+/* Each file is drawn by one thread, whatever the number of threads: one thread and four give
+ * the same bytes in every format, and the same as one figure rendered alone. The PNG decodes
+ * (cairo's reader, a different decoder than our encoder) to the pixels of the canvas. */
+Test(render, write_all_same_bytes_with_any_threads, .init = make_tmpdir, .fini = drop_tmpdir)
+{
+    fixture_t fx;
+    fixture_init(&fx, 2007, true);
+    mz_charts_t *ch = make_charts(&fx, 2007, true);
+    mz_chart_options_t opt;
+    mz_chart_options_init(&opt);
+    opt.dpi = 50;
+    static const char *threads[] = {"1", "4"};
+    char dirs[2][600];
+    for (int t = 0; t < 2; t++) {
+        snprintf(dirs[t], sizeof dirs[t], "%s/t%s", tmpdir, threads[t]);
+        cr_assert_eq(mkdir(dirs[t], 0755), 0);
+        setenv("MZATLAS_THREADS", threads[t], 1);
+        mz_error_t err;
+        size_t n = 0;
+        cr_assert_eq(mz_charts_write_all(ch, &opt, dir_path, dirs[t], &n, &err), MZ_OK, "%s",
+                     err.message);
+        cr_assert_eq(n, 3 * MZ_NFIGURES);
+    }
+    unsetenv("MZATLAS_THREADS");
+    static const char *ext[] = {"png", "svg", "pdf"};
+    for (int fig = 1; fig <= MZ_NFIGURES; fig++)
+        for (size_t f = 0; f < 3; f++) {
+            char a[700], b[700];
+            snprintf(a, sizeof a, "%s/maps/%s.%s", dirs[0], mz_figure_stem(fig), ext[f]);
+            snprintf(b, sizeof b, "%s/maps/%s.%s", dirs[1], mz_figure_stem(fig), ext[f]);
+            size_t la, lb;
+            char *da = tu_slurp(a, &la), *db = tu_slurp(b, &lb);
+            cr_assert(la == lb && memcmp(da, db, la) == 0, "%s differs between 1 and 4 threads",
+                      a + strlen(dirs[0]));
+            free(db);
+            if (f == 0 && fig == 9) {
+                /* the same as rendered alone, pixel for pixel */
+                size_t ls;
+                char *alone = render(ch, fig, MZ_FMT_PNG, &opt, &ls);
+                cr_assert(ls == la && memcmp(alone, da, la) == 0);
+                free(alone);
+                cairo_surface_t *img = cairo_image_surface_create_from_png(a);
+                cr_assert_eq(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+                cr_assert_eq(cairo_image_surface_get_format(img), CAIRO_FORMAT_RGB24);
+                int w = cairo_image_surface_get_width(img);
+                cr_assert_eq(w, (int)ceil(MZ_PAGE_W * 50 / 72.0));
+                cr_assert_eq(cairo_image_surface_get_height(img), (int)ceil(MZ_PAGE_H * 50 / 72.0));
+                /* the top left corner is the white page; somewhere there is colour */
+                cairo_surface_flush(img);
+                const unsigned char *px = cairo_image_surface_get_data(img);
+                int stride = cairo_image_surface_get_stride(img);
+                cr_assert_eq(px[0], 255);
+                cr_assert_eq(px[1], 255);
+                cr_assert_eq(px[2], 255);
+                bool coloured = false;
+                for (int y = 0; y < cairo_image_surface_get_height(img) && !coloured; y++)
+                    for (int x = 0; x < w; x++) {
+                        const unsigned char *q = px + (size_t)y * (size_t)stride + 4 * (size_t)x;
+                        if (abs(q[0] - q[1]) > 40 || abs(q[1] - q[2]) > 40) {
+                            coloured = true;
+                            break;
+                        }
+                    }
+                cr_assert(coloured, "the map has no colour");
+                cairo_surface_destroy(img);
+            }
+            free(da);
+        }
+    mz_charts_destroy(ch);
+    fixture_finish(&fx);
+}
+
 /* ---- golden image ---- */
 
 /* Mean absolute channel difference and the share of pixels off by more than 64 in a channel. */
