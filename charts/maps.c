@@ -205,6 +205,8 @@ static size_t candidates(map_t *m, const mz_shape_t *const *shapes, size_t n, co
                          size_t nb, mz_candidate_t *out, size_t max)
 {
     mz_charts_t *ch = m->ch;
+    /* Held while computing: a thread that needs the same candidates waits for them instead of
+     * searching too (the figures of one kind are drawn at the same time). */
     pthread_mutex_lock(&ch->cands_lock);
     for (size_t i = 0; i < ch->ncands; i++) {
         mz_cand_entry_t *e = &ch->cands[i];
@@ -216,34 +218,28 @@ static size_t candidates(map_t *m, const mz_shape_t *const *shapes, size_t n, co
             return k;
         }
     }
-    pthread_mutex_unlock(&ch->cands_lock);
-    /* Outside the lock: another thread may compute the same candidates meanwhile; both get
-     * the same result and the cache keeps one. */
     size_t k = mz_label_candidates(shapes, n, bnd, nb, m->clip, out, max);
-    mz_cand_entry_t e = {malloc((n ? n : 1) * sizeof *shapes), n, {0, 0, 0, 0},
-                         malloc((k ? k : 1) * sizeof *out), k};
-    if (!e.shapes || !e.cand) {
-        free(e.shapes);
-        free(e.cand);
-        return k; /* no cache, same result */
-    }
-    memcpy(e.shapes, shapes, n * sizeof *shapes);
-    memcpy(e.clip, m->clip, sizeof e.clip);
-    memcpy(e.cand, out, k * sizeof *out);
-    pthread_mutex_lock(&ch->cands_lock);
     if (ch->ncands == ch->ccands) {
         size_t nc = ch->ccands ? ch->ccands * 2 : 64;
         mz_cand_entry_t *p = realloc(ch->cands, nc * sizeof *p);
         if (!p) {
             pthread_mutex_unlock(&ch->cands_lock);
-            free(e.shapes);
-            free(e.cand);
-            return k;
+            return k; /* no cache, same result */
         }
         ch->cands = p;
         ch->ccands = nc;
     }
-    ch->cands[ch->ncands++] = e;
+    mz_cand_entry_t e = {malloc((n ? n : 1) * sizeof *shapes), n, {0, 0, 0, 0},
+                         malloc((k ? k : 1) * sizeof *out), k};
+    if (e.shapes && e.cand) {
+        memcpy(e.shapes, shapes, n * sizeof *shapes);
+        memcpy(e.clip, m->clip, sizeof e.clip);
+        memcpy(e.cand, out, k * sizeof *out);
+        ch->cands[ch->ncands++] = e;
+    } else {
+        free(e.shapes);
+        free(e.cand);
+    }
     pthread_mutex_unlock(&ch->cands_lock);
     return k;
 }
