@@ -106,6 +106,9 @@ struct mz_extract_reader {
     ahead_t *ahead;         /* reading ahead in a thread; NULL: records are read on demand */
     bool ahead_tried;
     size_t psu_len, dst_len; /* of the last record read (its psu and stratum strings) */
+    char wmark;             /* semicolon files: the decimal mark of the weights so far ('.' or
+                             * ','; 0: none yet); a file must not mix them (thousands points) */
+    long wmark_line;        /* where it was first seen */
     batch_t *sbatch;        /* mz_extract_next_batch without a thread */
     int sbatch_rc;          /* what follows the records handed out: 1 more, 0 end, -1 error */
 };
@@ -518,7 +521,7 @@ static inline bool weight_field(const char *s, size_t len, char dec, double *out
         unsigned d = (unsigned char)s[i] - (unsigned)'0';
         if (d <= 9)
             m = m * 10 + d;
-        else if ((s[i] == '.' || s[i] == dec) && point == len)
+        else if (dec != 0 && s[i] == dec && point == len)
             point = i;
         else
             return false;
@@ -680,7 +683,9 @@ static int fast_record(mz_extract_reader_t *r, mz_record_t *rec)
                                  any_high(FP(c.stratum), FL(c.stratum))))))
         return 0; /* UTF-8 to validate */
     double w;
-    if (!weight_field(FP(c.weight), FL(c.weight), r->sep == ';' ? ',' : '.', &w))
+    /* the one decimal mark allowed: '.' in comma files; in semicolon files the one the file
+     * has used so far (none yet: the general path decides) */
+    if (!weight_field(FP(c.weight), FL(c.weight), r->sep == ';' ? r->wmark : '.', &w))
         return 0; /* or out of range (checked inside) */
     const int age = int_field(FP(c.age), FL(c.age));
     /* an empty sex is absent (0); a given one must be 1 or 2, so "0" goes the general way */
@@ -833,6 +838,27 @@ static int read_record(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err
                    mz_tr("erwartet einen Hochrechnungsfaktor > 0 und <= 100000 (Personen je "
                          "Datensatz)",
                          "expected a weight > 0 and <= 100000 (persons per record)"));
+    if (mz_csv_sep(r->csv) == ';') {
+        /* Semicolon files come from German spreadsheets: decimal commas, and perhaps a
+         * thousands point ("1.234" for 1234) that would read as a small weight. Both marks are
+         * accepted, but not both in one file. */
+        const char *f = FIELD(C_WEIGHT);
+        const char mark = strchr(f, ',') ? ',' : strchr(f, '.') ? '.' : 0;
+        if (mark && r->wmark && mark != r->wmark) {
+            char msg[300];
+            snprintf(msg, sizeof msg,
+                     mz_tr("Dezimaltrennzeichen '%c', in Zeile %ld war es '%c' (Tausenderpunkt? "
+                           "Gewichte ohne Tausendertrennzeichen schreiben)",
+                           "decimal mark '%c', in line %ld it was '%c' (a thousands separator? "
+                           "write weights without one)"),
+                     mark, r->wmark_line, r->wmark);
+            return bad(r, err, C_WEIGHT, msg);
+        }
+        if (mark && !r->wmark) {
+            r->wmark = mark;
+            r->wmark_line = line;
+        }
+    }
     rec->weight = w;
 
     if (!parse_small_int(FIELD(C_AGE), &rec->age) || rec->age > 120)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../microcensus/util.h"
 #include "mzatlas/mz_extract.h"
 #include "mzatlas/mz_run.h"
 #include "testutil.h"
@@ -103,6 +104,10 @@ static const valid_case_t valid_cases[] = {
     {"semicolon with decimal point",
      S("year;kreis;weight;age;sex;mig;ilo;selfemp;sector\n2007;03101;123.5;30;1;0;1;0;2\n"),
      R1},
+    {"semicolon with decimal points throughout and a whole weight",
+     S("year;kreis;weight;age;sex;mig;ilo;selfemp;sector\n2007;03101;123.5;30;1;0;1;0;2\n"
+       "2007;03153;80;45;2;2;2;0;0\n2007;03405;99.25;70;1;1;1;1;4\n"),
+     R1 R2 R3},
     {"utf-8 bom", S("\xEF\xBB\xBF" HDR "2007,03101,123.5,30,1,0,1,0,2\n"), R1},
     {"crlf",
      S("year,kreis,weight,age,sex,mig,ilo,selfemp,sector\r\n2007,03101,123.5,30,1,0,1,0,2\r\n"
@@ -172,15 +177,23 @@ static const valid_case_t valid_cases[] = {
     {"extra empty fields at the end of a row", S(HDR "2007,03101,123.5,30,1,0,1,0,2,,\n"), R1},
 };
 
+/* Every table case is read twice: with the fast record parser and with the general code. */
+static const char *const path_name[2] = {"general path", "fast path"};
+
 Test(extract, valid_variants)
 {
-    for (size_t i = 0; i < sizeof valid_cases / sizeof valid_cases[0]; i++) {
-        const valid_case_t *k = &valid_cases[i];
-        readout_t r;
-        read_all(k->data, k->size, 0, &r);
-        cr_expect_eq(r.rc, 0, "%s: rc %d: line %ld column '%s' value '%s': %s", k->name, r.rc,
-                     r.err.line, r.err.column, r.err.value, r.err.message);
-        cr_expect_str_eq(r.text, k->text, "%s:\n got  %s\n want %s", k->name, r.text, k->text);
+    for (int fast = 0; fast < 2; fast++) {
+        mz_set_fast_paths(fast);
+        for (size_t i = 0; i < sizeof valid_cases / sizeof valid_cases[0]; i++) {
+            const valid_case_t *k = &valid_cases[i];
+            readout_t r;
+            read_all(k->data, k->size, 0, &r);
+            cr_expect_eq(r.rc, 0, "%s (%s): rc %d: line %ld column '%s' value '%s': %s", k->name,
+                         path_name[fast], r.rc, r.err.line, r.err.column, r.err.value,
+                         r.err.message);
+            cr_expect_str_eq(r.text, k->text, "%s (%s):\n got  %s\n want %s", k->name,
+                             path_name[fast], r.text, k->text);
+        }
     }
 }
 
@@ -287,6 +300,16 @@ static const error_case_t error_cases[] = {
     {"weight with two decimal commas",
      S("year;kreis;weight;age;sex;mig;ilo;selfemp;sector\n2007;03101;1,234,5;30;1;0;1;0;2\n"), 0,
      2, "weight", "1,234,5", "Hochrechnungsfaktor"},
+    /* a German spreadsheet's thousands point among decimal commas: 1.234 must not read as
+     * 1.234 persons; the message names the line where the file's decimal mark was first seen */
+    {"semicolon file: thousands point after decimal commas",
+     S("year;kreis;weight;age;sex;mig;ilo;selfemp;sector\n2007;03101;123,5;30;1;0;1;0;2\n"
+       "2007;03153;80;45;2;2;2;0;0\n2007;03405;1.234;70;1;1;1;1;4\n"),
+     0, 4, "weight", "1.234", "Dezimaltrennzeichen '.', in Zeile 2 war es ','"},
+    {"semicolon file: decimal comma after decimal points",
+     S("year;kreis;weight;age;sex;mig;ilo;selfemp;sector\n2007;03101;123.5;30;1;0;1;0;2\n"
+       "2007;03153;80,5;45;2;2;2;0;0\n"),
+     0, 3, "weight", "80,5", "Dezimaltrennzeichen ',', in Zeile 2 war es '.'"},
     /* ages */
     BAD("age 121", "2007,03101,123.5,121,1,0,3,0,0\n", "age", "121", "0 bis 120"),
     BAD("age negative", "2007,03101,123.5,-1,1,0,3,0,0\n", "age", "-1", "0 bis 120"),
@@ -356,24 +379,30 @@ static const error_case_t error_cases[] = {
 
 Test(extract, invalid_input)
 {
-    for (size_t i = 0; i < sizeof error_cases / sizeof error_cases[0]; i++) {
-        const error_case_t *k = &error_cases[i];
-        if (!k->message[0])
-            continue;
-        readout_t r;
-        read_all(k->data, k->size, k->year, &r);
-        cr_expect(r.rc == -1 || r.rc == -2, "%s: accepted (rc %d)", k->name, r.rc);
-        cr_expect_eq(r.err.status, MZ_ERR_DATA, "%s: status %d", k->name, r.err.status);
-        cr_expect_str_eq(r.err.file, "t.csv", "%s", k->name);
-        cr_expect_eq(r.err.line, k->line, "%s: line %ld, expected %ld", k->name, r.err.line,
-                     k->line);
-        cr_expect_str_eq(r.err.column, k->column, "%s: column '%s', expected '%s'", k->name,
-                         r.err.column, k->column);
-        if (k->value)
-            cr_expect_str_eq(r.err.value, k->value, "%s: value '%s', expected '%s'", k->name,
-                             r.err.value, k->value);
-        cr_expect(strstr(r.err.message, k->message) != NULL, "%s: message '%s' lacks '%s'",
-                  k->name, r.err.message, k->message);
+    for (int fast = 0; fast < 2; fast++) {
+        mz_set_fast_paths(fast);
+        for (size_t i = 0; i < sizeof error_cases / sizeof error_cases[0]; i++) {
+            const error_case_t *k = &error_cases[i];
+            if (!k->message[0])
+                continue;
+            const char *how = path_name[fast];
+            readout_t r;
+            read_all(k->data, k->size, k->year, &r);
+            cr_expect(r.rc == -1 || r.rc == -2, "%s (%s): accepted (rc %d)", k->name, how, r.rc);
+            cr_expect_eq(r.err.status, MZ_ERR_DATA, "%s (%s): status %d", k->name, how,
+                         r.err.status);
+            cr_expect_str_eq(r.err.file, "t.csv", "%s (%s)", k->name, how);
+            cr_expect_eq(r.err.line, k->line, "%s (%s): line %ld, expected %ld", k->name, how,
+                         r.err.line, k->line);
+            cr_expect_str_eq(r.err.column, k->column, "%s (%s): column '%s', expected '%s'",
+                             k->name, how, r.err.column, k->column);
+            if (k->value)
+                cr_expect_str_eq(r.err.value, k->value, "%s (%s): value '%s', expected '%s'",
+                                 k->name, how, r.err.value, k->value);
+            cr_expect(strstr(r.err.message, k->message) != NULL,
+                      "%s (%s): message '%s' lacks '%s'", k->name, how, r.err.message,
+                      k->message);
+        }
     }
 }
 
