@@ -60,6 +60,8 @@ typedef struct builder {
     const mz_gazetteer_t *gz;
     const char *file;
     bool decimal_comma;
+    char wmark;           /* semicolon files: decimal mark of the weights so far (0: none) */
+    long wmark_row;       /* where it was first seen */
     bool present[NSLOTS]; /* the variable exists in the file (or is a constant) */
     raw_t raw[NSLOTS];
     double wsum;          /* sum of the weights read, for the plausibility check */
@@ -378,6 +380,28 @@ static int build_record(builder_t *b, long row, mz_record_t *rec, mz_error_t *er
         trim_copy(b->shown[MZ_F_WEIGHT], MAX_TEXT, wr->kind == RAW_STR ? wr->str : "");
         if (!mz_parse_double(b->shown[MZ_F_WEIGHT], b->decimal_comma, &w))
             w = NAN;
+        /* semicolon files: either mark, but one per file (a thousands point after decimal
+         * commas would read as a thousandth) */
+        const char *sw = b->shown[MZ_F_WEIGHT];
+        const char mark = !b->decimal_comma || !isfinite(w) ? 0
+                          : strchr(sw, ',')                 ? ','
+                          : strchr(sw, '.')                 ? '.'
+                                                            : 0;
+        if (mark && b->wmark && mark != b->wmark) {
+            snprintf(b->text[MZ_F_WEIGHT], MAX_TEXT, "%s", sw);
+            char msg[300];
+            snprintf(msg, sizeof msg,
+                     mz_tr("Dezimaltrennzeichen '%c', in Zeile %ld war es '%c' "
+                           "(Tausenderpunkt? Gewichte ohne Tausendertrennzeichen schreiben)",
+                           "decimal mark '%c', in line %ld it was '%c' (a thousands "
+                           "separator? write weights without one)"),
+                     mark, b->wmark_row, b->wmark);
+            return bad(b, row, MZ_F_WEIGHT, msg, err);
+        }
+        if (mark && !b->wmark) {
+            b->wmark = mark;
+            b->wmark_row = row;
+        }
     }
     snprintf(b->text[MZ_F_WEIGHT], MAX_TEXT, "%s", b->shown[MZ_F_WEIGHT]);
     double scale = mz_profile_weight_scale(b->p);

@@ -372,6 +372,16 @@ static mz_status_t read_csv(mz_tables_t *t, mz_csv_t *csv, mz_tables_file_info_t
                              "self_employed, employed_agriculture, employed_production, "
                              "employed_trade or employed_services)"));
         double w;
+        /* German tables write 60.000 for sixty thousand: in a semicolon file the decimal mark
+         * is the comma, and a point would silently divide the count by a thousand */
+        if (decimal_comma && strchr(f[C_WEIGHTED], '.'))
+            return BAD(C_WEIGHTED, "%s",
+                       mz_tr("Punkt in einer Datei mit Semikolon: Tausendertrennzeichen? "
+                             "Dezimalzeichen ist hier das Komma; Zahlen ohne "
+                             "Tausendertrennzeichen schreiben",
+                             "a point in a semicolon-separated file: a thousands separator? "
+                             "The decimal mark is the comma here; write numbers without "
+                             "thousands separators"));
         if (!mz_parse_double(f[C_WEIGHTED], decimal_comma, &w) || w < 0)
             return BAD(C_WEIGHTED, "%s",
                        mz_tr("erwartet eine hochgerechnete Zahl >= 0 (Personen, ohne "

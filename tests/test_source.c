@@ -632,6 +632,21 @@ Test(source, errors_name_data_file_row_variable_and_profile_line)
               err.message);
     mz_profile_destroy(pr);
 
+    /* a thousands point after decimal commas: refused, naming the line of the first comma */
+    pr = mz_profile_load(profile_file(ef_profile, prof, sizeof prof), &err);
+    cr_assert_not_null(pr, "%s", err.message);
+    tu_write_file(tmp("mixed.csv", small, sizeof small),
+               "EF_LAND;EF_JAHR;EF_KREIS;EF_RA;EF952;EF44;EF46;EF_MIG;EF_ILO;EF_STIB;EF_WZ\n"
+               "3;2007;101;;0,098;40;1;1;1;5;86\n3;2007;101;;0,112;30;2;3;2;9;99\n"
+               "3;2007;101;;1.234;30;2;3;2;9;99\n");
+    cr_assert_eq(read_text(gz, small, pr, &sk, &info, &err), MZ_ERR_DATA);
+    cr_assert_eq(err.line, 4);
+    cr_assert_str_eq(err.column, "EF952");
+    cr_assert_str_eq(err.value, "1.234");
+    cr_assert(strstr(err.message, "Dezimaltrennzeichen '.', in Zeile 2 war es ','"), "%s",
+              err.message);
+    mz_profile_destroy(pr);
+
     /* a canonical value error through the profile: the field and the recoded value */
     FILE *f = fopen(ef, "a");
     fputs("3;2007;101;;1,000;130;1;1;1;5;86\n", f);

@@ -348,6 +348,16 @@ Test(tabulated, invalid_rows)
                  MZ_ERR_DATA, 3, "year", "erwartet 2019");
     expect_apply("region,ages,group,measure,weighted\n03,all,with,population,1\n", MZ_ERR_DATA,
                  1, "year", "Pflichtspalte");
+    /* a German table's thousands point (60.000 = sixty thousand) is refused in a semicolon
+     * file, where the decimal comma is accepted */
+    static const char semi[] = "year;region;ages;group;measure;weighted\n";
+    char text[512];
+    snprintf(text, sizeof text, "%s2019;03;all;without;population;60000,5\n"
+             "2019;03;all;with;population;60.000\n", semi);
+    expect_apply(text, MZ_ERR_DATA, 3, "weighted", "Tausendertrennzeichen?");
+    snprintf(text, sizeof text, "%s2019;03;all;without;population;60000,5\n"
+             "2019;03;all;with;population;60000\n", semi);
+    expect_apply(text, MZ_OK, 0, "", "");
 }
 
 Test(tabulated, overlaps_and_contradictions)
