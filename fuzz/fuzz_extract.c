@@ -172,6 +172,9 @@ static void run_pass(pass_t *p, int mode, const uint8_t *data, size_t size)
         }
     }
     fuzz_check_error(err, p->rc < 0 || p->st != MZ_OK, "reading / aggregating");
+    /* a fault in the data is reported with its place: the file and a line */
+    if ((p->rc < 0 || p->st != MZ_OK) && err->status == MZ_ERR_DATA)
+        fuzz_assert(err->file[0] != '\0' && err->line >= 1, "data error without file or line");
     if (p->rc == 0) {
         p->design = mz_extract_has_design(r);
         p->synthetic = mz_extract_is_synthetic(r);

@@ -676,7 +676,8 @@ static int fast_record(mz_extract_reader_t *r, mz_record_t *rec)
     }
     if (stratum < 0)
         return 0;
-    if (c.psu >= 0 && (FL(c.psu) == 0 || FL(c.stratum) == 0))
+    if (c.psu >= 0 && (FL(c.psu) == 0 || FL(c.stratum) == 0 || FL(c.psu) > MZ_ID_MAX ||
+                       FL(c.stratum) > MZ_ID_MAX))
         return 0;
     if (high && ((kreis_len && any_high(FP(c.kreis), kreis_len)) ||
                  (c.psu >= 0 && (any_high(FP(c.psu), FL(c.psu)) ||
@@ -825,9 +826,17 @@ static int read_record(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err
         if (!mz_utf8_valid(FIELD(C_STRATUM),
                            mz_csv_field_len(r->csv, (size_t)r->col[C_STRATUM])))
             return bad(r, err, C_STRATUM, mz_tr("kein gültiges UTF-8", "not valid UTF-8"));
-        rec->psu = FIELD(C_PSU);
         r->psu_len = mz_csv_field_len(r->csv, (size_t)r->col[C_PSU]);
         r->dst_len = mz_csv_field_len(r->csv, (size_t)r->col[C_STRATUM]);
+        if (r->psu_len > MZ_ID_MAX || r->dst_len > MZ_ID_MAX) {
+            char msg[200];
+            snprintf(msg, sizeof msg,
+                     mz_tr("Kennung zu lang (höchstens %d Bytes)",
+                           "identifier too long (at most %d bytes)"),
+                     MZ_ID_MAX);
+            return bad(r, err, r->psu_len > MZ_ID_MAX ? C_PSU : C_STRATUM, msg);
+        }
+        rec->psu = FIELD(C_PSU);
         rec->design_stratum = FIELD(C_STRATUM);
     }
 

@@ -365,6 +365,17 @@ static int build_record(builder_t *b, long row, mz_record_t *rec, mz_error_t *er
         if (!mz_utf8_valid(b->text[MZ_F_STRATUM], strlen(b->text[MZ_F_STRATUM])))
             return bad(b, row, MZ_F_STRATUM, mz_tr("kein gültiges UTF-8", "not valid UTF-8"),
                        err);
+        static const mz_field_t ids[2] = {MZ_F_PSU, MZ_F_STRATUM};
+        for (int i = 0; i < 2; i++) {
+            if (strlen(b->text[ids[i]]) > MZ_ID_MAX) {
+                char msg[200];
+                snprintf(msg, sizeof msg,
+                         mz_tr("Kennung zu lang (höchstens %d Bytes)",
+                               "identifier too long (at most %d bytes)"),
+                         MZ_ID_MAX);
+                return bad(b, row, ids[i], msg, err);
+            }
+        }
         rec->psu = b->text[MZ_F_PSU];
         rec->design_stratum = b->text[MZ_F_STRATUM];
     }
@@ -617,6 +628,7 @@ static mz_status_t read_profile_csv(const char *path, builder_t *b, mz_record_fn
                                     mz_source_info_t *info, mz_error_t *err)
 {
     int col[NSLOTS];
+    char names[NSLOTS][MAX_TEXT]; /* the header's name of each slot's column, for messages */
     mz_status_t st = MZ_OK;
     mz_csv_t *csv = mz_csv_open(path, 0, err);
     if (!csv)
@@ -649,6 +661,7 @@ static mz_status_t read_profile_csv(const char *path, builder_t *b, mz_record_fn
                 goto done;
             }
             col[f] = (int)i;
+            snprintf(names[f], sizeof names[f], "%s", h);
             b->present[f] = true;
         }
     }
@@ -673,8 +686,10 @@ static mz_status_t read_profile_csv(const char *path, builder_t *b, mz_record_fn
             }
             const char *v = mz_csv_field(csv, (size_t)col[f]);
             if (mz_csv_field_len(csv, (size_t)col[f]) >= MAX_TEXT) {
-                st = mz_error_set(err, MZ_ERR_DATA, path, line, NULL, v,
-                                  "%s", mz_tr("Wert zu lang", "value too long"));
+                st = mz_error_set(err, MZ_ERR_DATA, path, line, names[f], v,
+                                  mz_tr("Wert zu lang (höchstens %d Bytes)",
+                                        "value too long (at most %d bytes)"),
+                                  MAX_TEXT - 1);
                 goto done;
             }
             r->kind = RAW_STR;

@@ -663,6 +663,28 @@ Test(cli, bad_data_exits_3_and_writes_nothing)
     tu_result_free(&r);
 }
 
+/* An identifier too long for the PSU lookup is refused by the reader, with file and line. */
+Test(cli, too_long_sampling_stratum_names_file_and_line)
+{
+    char x[4096], out[4096];
+    FILE *f = fopen(in_work("long.csv", x, sizeof x), "w");
+    cr_assert_not_null(f);
+    fputs("year,kreis,psu,stratum,weight,age,sex,mig,ilo,selfemp,sector\n"
+          "2007,03101,P1,S1,100,30,1,0,1,0,2\n2007,03101,P1,", f);
+    for (int i = 0; i < 600; i++)
+        fputc('S', f);
+    fputs(",100,30,1,0,1,0,2\n", f);
+    fclose(f);
+    tu_result_t r = TU_RUN("run", "--outputs", "csv", "--out", in_work("o", out, sizeof out), x);
+    cr_expect_eq(r.code, 3, "exit %d", r.code);
+    char want[4200];
+    snprintf(want, sizeof want, "%s:3: Spalte 'stratum': Wert 'SSSS", x);
+    cr_expect(strstr(r.err, want) != NULL, "stderr: %s", r.err);
+    cr_expect(strstr(r.err, "Kennung zu lang (höchstens 200 Bytes)") != NULL, "stderr: %s",
+              r.err);
+    tu_result_free(&r);
+}
+
 Test(cli, failed_run_keeps_previous_results)
 {
     char good[4096], bad[4096], out[4096], files[512], path[4200];

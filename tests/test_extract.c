@@ -88,6 +88,9 @@ typedef struct valid_case {
 } valid_case_t;
 
 #define HDR "year,kreis,weight,age,sex,mig,ilo,selfemp,sector\n"
+#define ID50 "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
+#define ID200 ID50 ID50 ID50 ID50
+#define ID201 ID200 "X"
 #define R1 "L2 2007 03101 RA_01 w=123.5 a=30 x=1 m=0 i=1 se=0 sec=2;"
 #define R2 "L3 2007 03153 RA_02 w=80 a=45 x=2 m=2 i=2 se=0 sec=0;"
 #define R3 "L4 2007 03405 RA_09 w=99.25 a=70 x=1 m=1 i=1 se=1 sec=4;"
@@ -175,6 +178,10 @@ static const valid_case_t valid_cases[] = {
      "L2 2017 03159 RA_02 w=10 a=30 x=1 m=0 i=1 se=0 sec=2;"
      "L3 2017 03101 RA_01 w=10 a=30 x=1 m=0 i=1 se=0 sec=2;"},
     {"extra empty fields at the end of a row", S(HDR "2007,03101,123.5,30,1,0,1,0,2,,\n"), R1},
+    {"psu and sampling stratum of 200 bytes",
+     S("year,kreis,psu,stratum,weight,age,sex,mig,ilo,selfemp,sector\n"
+       "2007,03101," ID200 "," ID200 ",123.5,30,1,0,1,0,2\n"),
+     "L2 2007 03101 RA_01 w=123.5 a=30 x=1 m=0 i=1 se=0 sec=2 psu=" ID200 "/" ID200 ";"},
 };
 
 /* Every table case is read twice: with the fast record parser and with the general code. */
@@ -272,6 +279,16 @@ static const error_case_t error_cases[] = {
      S("year,kreis,psu,stratum,weight,age,sex,mig,ilo,selfemp,sector\n"
        "2007,03101,P1,,123.5,30,1,0,1,0,2\n"),
      0, 2, "stratum", "", "Auswahlschicht fehlt"},
+    /* identifiers longer than MZ_ID_MAX (200) bytes: refused where they stand (200 pass) */
+    {"psu of 201 bytes",
+     S("year,kreis,psu,stratum,weight,age,sex,mig,ilo,selfemp,sector\n"
+       "2007,03101,P1,S1,123.5,30,1,0,1,0,2\n"
+       "2007,03101," ID201 ",S1,123.5,30,1,0,1,0,2\n"),
+     0, 3, "psu", NULL, "Kennung zu lang (höchstens 200 Bytes)"},
+    {"sampling stratum of 201 bytes",
+     S("year,kreis,psu,stratum,weight,age,sex,mig,ilo,selfemp,sector\n"
+       "2007,03101,P1," ID201 ",123.5,30,1,0,1,0,2\n"),
+     0, 2, "stratum", NULL, "Kennung zu lang"},
     /* weights */
     BAD("weight text", "2007,03101,viel,30,1,0,1,0,2\n", "weight", "viel", "Hochrechnungsfaktor"),
     BAD("weight empty", "2007,03101,,30,1,0,1,0,2\n", "weight", "", "Hochrechnungsfaktor"),

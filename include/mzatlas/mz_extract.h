@@ -30,6 +30,10 @@ enum {
 };
 
 /** One validated person record. */
+/** Longest sampling unit (psu) or sampling stratum id, in bytes; longer ones are refused by the
+ *  readers with the file, line, column and value. */
+#define MZ_ID_MAX 200
+
 typedef struct mz_record {
     int year;
     int unit;            /**< gazetteer unit index, or -1 when the extract gives only a stratum */
