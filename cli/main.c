@@ -40,8 +40,16 @@ static void usage(FILE *f)
         fprintf(f, "  %-10s %s\n", commands[i].name, mz_tr(commands[i].de, commands[i].en));
     fprintf(f, "\n%s\n",
             mz_tr("Hilfe zu einem Befehl: mzatlas <Befehl> --help. Sprache: --lang de|en.\n"
+                  "Umgebung: MZATLAS_THREADS=N begrenzt die Threads (Ergebnisse gleich),\n"
+                  "MZATLAS_DATA=VERZ die mitgelieferten Daten (Gemeindeverzeichnis, Grenzen).\n"
+                  "Exit-Codes: 0 Erfolg, 2 falscher Aufruf, 3 ungültige Eingabedaten,\n"
+                  "4 Ein-/Ausgabefehler, 5 audit fand Probleme.\n"
                   "Anleitung: docs/user-guide.md",
                   "Help on a command: mzatlas <command> --help. Language: --lang de|en.\n"
+                  "Environment: MZATLAS_THREADS=N limits the threads (same results),\n"
+                  "MZATLAS_DATA=DIR the bundled data (gazetteer, boundaries).\n"
+                  "Exit codes: 0 success, 2 usage error, 3 invalid input data,\n"
+                  "4 input/output error, 5 audit found problems.\n"
                   "Guide: docs/user-guide.md"));
 }
 
@@ -57,11 +65,30 @@ int main(int argc, char **argv)
         if (v && mz_lang_parse(v) >= 0)
             mz_set_lang((mz_lang_t)mz_lang_parse(v));
     }
-    if (argc < 2) {
+    /* "mzatlas --lang en run …" as well as "mzatlas run --lang en …" */
+    int first = 1;
+    while (first < argc) {
+        const char *v = NULL;
+        int n = 0;
+        if (strcmp(argv[first], "--lang") == 0)
+            v = first + 1 < argc ? argv[first + 1] : "", n = 2;
+        else if (strncmp(argv[first], "--lang=", 7) == 0)
+            v = argv[first] + 7, n = 1;
+        else
+            break;
+        if (mz_lang_parse(v) < 0) {
+            fprintf(stderr, mz_tr("mzatlas: --lang: erwartet de oder en, nicht '%s'\n",
+                                  "mzatlas: --lang: expected de or en, not '%s'\n"),
+                    v);
+            return 2;
+        }
+        first += n;
+    }
+    if (first >= argc) {
         usage(stderr);
         return 2;
     }
-    const char *cmd = argv[1];
+    const char *cmd = argv[first];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;
@@ -72,7 +99,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(cmd, commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
+            return commands[i].fn(argc - first, argv + first);
     fprintf(stderr, mz_tr("mzatlas: unbekannter Befehl '%s'\n\n", "mzatlas: unknown command '%s'\n\n"),
             cmd);
     usage(stderr);

@@ -881,8 +881,18 @@ Test(cli, lang_switches_messages)
     cr_expect_eq(en.code, 2);
     cr_expect(strstr(de.err, "unbekannte") != NULL, "%s", de.err);
     cr_expect(strstr(en.err, "unknown") != NULL, "%s", en.err);
+    cr_expect(strstr(en.err, "unknown command") == NULL, "--lang before the command: %s", en.err);
     tu_result_free(&de);
     tu_result_free(&en);
+    /* the language before the command, in both spellings; a wrong one is a usage error */
+    en = TU_RUN("--lang=en", "regions", "--year", "2007");
+    cr_expect_eq(en.code, 0, "%s", en.err);
+    cr_expect(strstr(en.out, "Strata:") != NULL, "%s", en.out);
+    tu_result_free(&en);
+    de = TU_RUN("--lang", "fr", "regions");
+    cr_expect_eq(de.code, 2);
+    cr_expect(strstr(de.err, "--lang: erwartet de oder en, nicht 'fr'") != NULL, "%s", de.err);
+    tu_result_free(&de);
 }
 
 /* Region Hannover whole in one extract and split in another would be counted twice. */
