@@ -749,7 +749,20 @@ typedef struct rs_state {
     char **label_text;
     size_t nlabels, labels_cap;
     char rs_message[512];  /* last message of ReadStat's error handler */
+    size_t labelset_max;   /* Stata: bytes of a label-set name field (0: no bound needed) */
 } rs_state_t;
+
+/* Stata keeps the label-set name of each variable in a fixed-width field (dta format < 110: 9
+ * bytes, < 118: 33, later 129), and ReadStat up to 1.1.8 hands it on as it stands in the file:
+ * a field without a NUL byte runs on into the next one, and past the end of the last (found by
+ * fuzz_readstat). The file's format version, known before the variables, bounds the name. */
+static int rs_metadata(readstat_metadata_t *metadata, void *ctx)
+{
+    rs_state_t *s = ctx;
+    const int v = readstat_get_file_format_version(metadata);
+    s->labelset_max = v < 110 ? 9 : v < 118 ? 33 : 129;
+    return READSTAT_HANDLER_OK;
+}
 
 static void rs_error(const char *msg, void *ctx)
 {
@@ -807,10 +820,14 @@ static int rs_variable(int index, readstat_variable_t *variable, const char *val
         }
         s->b->present[f] = true;
         if (val_labels && val_labels[0]) {
+            const size_t n = s->labelset_max ? strnlen(val_labels, s->labelset_max)
+                                             : strlen(val_labels);
             free(s->field_labelset[f]);
-            s->field_labelset[f] = mz_strdup(val_labels);
+            s->field_labelset[f] = malloc(n + 1);
             if (!s->field_labelset[f])
                 return rs_nomem(s);
+            memcpy(s->field_labelset[f], val_labels, n);
+            s->field_labelset[f][n] = '\0';
         }
     }
     return READSTAT_HANDLER_OK;
@@ -1013,7 +1030,10 @@ static mz_status_t read_readstat(const char *path, mz_input_format_t fmt, builde
     }
     if (rc == READSTAT_OK && s.st == MZ_OK) {
         switch (fmt) {
-        case MZ_FORMAT_DTA: rc = readstat_parse_dta(parser, path, &s); break;
+        case MZ_FORMAT_DTA:
+            readstat_set_metadata_handler(parser, rs_metadata);
+            rc = readstat_parse_dta(parser, path, &s);
+            break;
         case MZ_FORMAT_SAV: rc = readstat_parse_sav(parser, path, &s); break;
         case MZ_FORMAT_SAS7BDAT: rc = readstat_parse_sas7bdat(parser, path, &s); break;
         case MZ_FORMAT_CSV: break;
