@@ -1109,13 +1109,16 @@ static void ahead_stop(mz_extract_reader_t *r)
     r->ahead = NULL;
 }
 
-static int ahead_next(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err)
+/* Up to max records of the thread's current batch, waiting for it when need be: 1 with *recs and
+ * *n set (valid until the next call), 0 at the end, -1 on an error. */
+static int ahead_take(mz_extract_reader_t *r, size_t max, const mz_record_t **recs, size_t *n,
+                      mz_error_t *err)
 {
     ahead_t *a = r->ahead;
     for (;;) {
         if (a->done) {
             if (a->final_rc < 0 && err)
-                *err = a->b[(a->consumed) % NBATCH]->err;
+                *err = a->b[a->consumed % NBATCH]->err;
             return a->final_rc;
         }
         if (!a->have) {
@@ -1128,7 +1131,10 @@ static int ahead_next(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err)
         }
         batch_t *b = a->b[a->consumed % NBATCH];
         if (a->pos < b->n) {
-            *rec = b->rec[a->pos++];
+            size_t k = b->n - a->pos;
+            *recs = &b->rec[a->pos];
+            *n = k < max ? k : max;
+            a->pos += *n; /* the batch is given back once all of it was taken */
             return 1;
         }
         a->synthetic = b->synthetic;
@@ -1149,6 +1155,16 @@ static int ahead_next(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err)
     }
 }
 
+static int ahead_next(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err)
+{
+    const mz_record_t *p;
+    size_t n;
+    int rc = ahead_take(r, 1, &p, &n, err);
+    if (rc == 1)
+        *rec = *p;
+    return rc;
+}
+
 int mz_extract_next(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err)
 {
     if (!r->ahead_tried)
@@ -1158,56 +1174,13 @@ int mz_extract_next(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err)
     return read_record(r, rec, err);
 }
 
-/* The rest of the thread's current batch (waiting for it when need be). */
-static int ahead_next_batch(mz_extract_reader_t *r, const mz_record_t **recs, size_t *n,
-                            mz_error_t *err)
-{
-    ahead_t *a = r->ahead;
-    for (;;) {
-        if (a->done) {
-            if (a->final_rc < 0 && err)
-                *err = a->b[a->consumed % NBATCH]->err;
-            return a->final_rc;
-        }
-        if (!a->have) {
-            pthread_mutex_lock(&a->mu);
-            while (a->produced == a->consumed)
-                pthread_cond_wait(&a->cv, &a->mu);
-            pthread_mutex_unlock(&a->mu);
-            a->have = true;
-            a->pos = 0;
-        }
-        batch_t *b = a->b[a->consumed % NBATCH];
-        if (a->pos < b->n) {
-            *recs = &b->rec[a->pos];
-            *n = b->n - a->pos;
-            a->pos = b->n; /* given back at the next call */
-            return 1;
-        }
-        a->synthetic = b->synthetic;
-        a->bytes_read = b->bytes_read;
-        if (b->rc != 1) {
-            a->done = true;
-            a->final_rc = b->rc;
-            pthread_join(a->thread, NULL);
-            a->joined = true;
-            continue;
-        }
-        pthread_mutex_lock(&a->mu);
-        a->consumed++;
-        a->have = false;
-        pthread_cond_broadcast(&a->cv);
-        pthread_mutex_unlock(&a->mu);
-    }
-}
-
 int mz_extract_next_batch(mz_extract_reader_t *r, const mz_record_t **recs, size_t *n,
                           mz_error_t *err)
 {
     if (!r->ahead_tried)
         ahead_start(r);
     if (r->ahead)
-        return ahead_next_batch(r, recs, n, err);
+        return ahead_take(r, SIZE_MAX, recs, n, err);
     if (!r->sbatch) {
         if (!(r->sbatch = calloc(1, sizeof *r->sbatch))) {
             mz_error_set(err, MZ_ERR_NOMEM, mz_csv_name(r->csv), 0, NULL, NULL, "%s",
