@@ -1,9 +1,12 @@
 /* common.c — helpers shared by the fuzz targets (see fuzz.h). */
 #include "fuzz.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "mzatlas/mz_run.h"
 
@@ -75,4 +78,28 @@ size_t fuzz_split(const uint8_t *data, size_t size)
 {
     const uint8_t *p = size ? memchr(data, '\f', size) : NULL;
     return p ? (size_t)(p - data) : size;
+}
+
+void fuzz_fill_fd(int fd, const uint8_t *data, size_t size)
+{
+    fuzz_assert(ftruncate(fd, 0) == 0, "ftruncate");
+    size_t done = 0;
+    while (done < size) {
+        ssize_t w = pwrite(fd, data + done, size - done, (off_t)done);
+        fuzz_assert(w > 0, "pwrite");
+        done += (size_t)w;
+    }
+}
+
+void fuzz_check_source_record(const mz_record_t *r, const mz_gazetteer_t *gz)
+{
+    fuzz_assert(r->year >= 1950 && r->year <= 2100, "record: year");
+    fuzz_assert(r->unit >= -1 && r->unit < (int)mz_gazetteer_count(gz), "record: unit");
+    fuzz_assert(r->stratum >= 0 && r->stratum < (int)mz_gazetteer_strata_count(gz),
+                "record: stratum");
+    fuzz_assert(isfinite(r->weight) && r->weight > 0, "record: weight");
+    fuzz_assert(r->age >= 0 && r->age <= 120 && r->sex >= 0 && r->sex <= 2 && r->mig >= 0 &&
+                    r->mig <= 2 && r->ilo >= 1 && r->ilo <= 3 && r->selfemp >= 0 &&
+                    r->selfemp <= 1 && r->sector >= 0 && r->sector <= 4,
+                "record: code out of range");
 }

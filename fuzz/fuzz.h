@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "mzatlas/mz_error.h"
+#include "mzatlas/mz_extract.h"
 #include "mzatlas/mz_gazetteer.h"
 
 /** The entry point libFuzzer (or replay.c) calls with one input. Always returns 0. */
@@ -32,5 +33,13 @@ void fuzz_assert(bool cond, const char *what);
 /** The position of the first form feed ('\f') in data[0..size), or size: inputs of the targets
  *  that read several documents at once separate them with a form feed. */
 size_t fuzz_split(const uint8_t *data, size_t size);
+
+/** Empty the file fd (a memory file for readers that take only a path) and write data[0..size)
+ *  into it. */
+void fuzz_fill_fd(int fd, const uint8_t *data, size_t size);
+
+/** The schema checks every record of a profile-mapped or ReadStat source must pass: year, unit,
+ *  stratum, a finite positive weight and the codes within their ranges. */
+void fuzz_check_source_record(const mz_record_t *r, const mz_gazetteer_t *gz);
 
 #endif

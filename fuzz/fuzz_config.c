@@ -22,13 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_assert(fd >= 0, "memfd_create");
         snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     }
-    fuzz_assert(ftruncate(fd, 0) == 0, "ftruncate");
-    size_t done = 0;
-    while (done < size) {
-        ssize_t w = pwrite(fd, data + done, size - done, (off_t)done);
-        fuzz_assert(w > 0, "pwrite");
-        done += (size_t)w;
-    }
+    fuzz_fill_fd(fd, data, size);
     mz_error_t err;
     mz_batch_config_t *cfg = mz_batch_config_load(path, &err);
     fuzz_check_error(&err, cfg == NULL, "mz_batch_config_load");

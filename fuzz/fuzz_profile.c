@@ -75,15 +75,7 @@ typedef struct sink {
 static mz_status_t take(void *ctx, const mz_record_t *r, mz_error_t *err)
 {
     sink_t *s = ctx;
-    fuzz_assert(r->year >= 1950 && r->year <= 2100, "record: year");
-    fuzz_assert(r->unit >= -1 && r->unit < (int)mz_gazetteer_count(s->gz), "record: unit");
-    fuzz_assert(r->stratum >= 0 && r->stratum < (int)mz_gazetteer_strata_count(s->gz),
-                "record: stratum");
-    fuzz_assert(isfinite(r->weight) && r->weight > 0, "record: weight");
-    fuzz_assert(r->age >= 0 && r->age <= 120 && r->sex >= 0 && r->sex <= 2 && r->mig >= 0 &&
-                    r->mig <= 2 && r->ilo >= 1 && r->ilo <= 3 && r->selfemp >= 0 &&
-                    r->selfemp <= 1 && r->sector >= 0 && r->sector <= 4,
-                "record: code out of range");
+    fuzz_check_source_record(r, s->gz);
     fuzz_assert((r->ilo == MZ_ILO_EMPLOYED) == (r->sector != MZ_SECTOR_NONE),
                 "record: sector inconsistent with ilo");
     return mz_cells_add_record(s->cells, r, err);
@@ -96,13 +88,7 @@ static void read_data(const mz_profile_t *p, const uint8_t *data, size_t size)
         fd = memfd_create("fuzz-data", MFD_CLOEXEC);
         fuzz_assert(fd >= 0, "memfd_create");
     }
-    fuzz_assert(ftruncate(fd, 0) == 0, "ftruncate");
-    size_t done = 0;
-    while (done < size) {
-        ssize_t w = pwrite(fd, data + done, size - done, (off_t)done);
-        fuzz_assert(w > 0, "pwrite");
-        done += (size_t)w;
-    }
+    fuzz_fill_fd(fd, data, size);
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 

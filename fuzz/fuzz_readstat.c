@@ -68,15 +68,7 @@ typedef struct sink {
 static mz_status_t take(void *ctx, const mz_record_t *r, mz_error_t *err)
 {
     sink_t *s = ctx;
-    fuzz_assert(r->year >= 1950 && r->year <= 2100, "record: year");
-    fuzz_assert(r->unit >= -1 && r->unit < (int)mz_gazetteer_count(s->gz), "record: unit");
-    fuzz_assert(r->stratum >= 0 && r->stratum < (int)mz_gazetteer_strata_count(s->gz),
-                "record: stratum");
-    fuzz_assert(isfinite(r->weight) && r->weight > 0, "record: weight");
-    fuzz_assert(r->age >= 0 && r->age <= 120 && r->sex >= 0 && r->sex <= 2 && r->mig >= 0 &&
-                    r->mig <= 2 && r->ilo >= 1 && r->ilo <= 3 && r->selfemp >= 0 &&
-                    r->selfemp <= 1 && r->sector >= 0 && r->sector <= 4,
-                "record: code out of range");
+    fuzz_check_source_record(r, s->gz);
     return mz_cells_add_record(s->cells, r, err);
 }
 
@@ -95,13 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const mz_profile_t *profile = data[0] / 3 % 2 ? labels : NULL;
     data++;
     size--;
-    fuzz_assert(ftruncate(fd, 0) == 0, "ftruncate");
-    size_t done = 0;
-    while (done < size) {
-        ssize_t w = pwrite(fd, data + done, size - done, (off_t)done);
-        fuzz_assert(w > 0, "pwrite");
-        done += (size_t)w;
-    }
+    fuzz_fill_fd(fd, data, size);
     const mz_gazetteer_t *gz = fuzz_gazetteer();
     sink_t s = {mz_cells_create(gz, (mz_age_band_t){18, 64}, &err), gz};
     fuzz_assert(s.cells != NULL, "cannot create the cells");
