@@ -169,8 +169,7 @@ void mz_cells_destroy(mz_cells_t *c)
     free(c);
 }
 
-/* The measures a record counts in, as a bit set. */
-static uint32_t record_measures(const mz_record_t *r, mz_age_band_t band)
+uint32_t mz_record_measures(const mz_record_t *r, mz_age_band_t band)
 {
     uint32_t m = 1u << MZ_M_POP;
     bool in_band = r->age >= band.lo && r->age <= band.hi;
@@ -189,6 +188,18 @@ static uint32_t record_measures(const mz_record_t *r, mz_age_band_t band)
             m |= 1u << (MZ_M_SEC_AGR + r->sector - MZ_SECTOR_AGRICULTURE);
     }
     return m;
+}
+
+void mz_measure_table(mz_age_band_t band, uint32_t table[2][30])
+{
+    const mz_age_band_t none = {1, 0}; /* no age is in it */
+    mz_record_t r = {.age = band.lo};
+    for (int in = 0; in < 2; in++)
+        for (r.ilo = 1; r.ilo <= 3; r.ilo++)
+            for (r.selfemp = 0; r.selfemp <= 1; r.selfemp++)
+                for (r.sector = 0; r.sector <= 4; r.sector++)
+                    table[in][(r.ilo - 1) * 10 + r.selfemp * 5 + r.sector] =
+                        mz_record_measures(&r, in ? band : none);
 }
 
 static unsigned popcount32(uint32_t x)
@@ -413,7 +424,7 @@ static mz_status_t add_record(mz_cells_t *c, const mz_record_t *rec, bool same_p
     }
     cell->have = MZ_HAVE_ALL;
     const int g = rec->mig > 0 ? MZ_GRP_WITH : MZ_GRP_WITHOUT;
-    const uint32_t ms = record_measures(rec, c->band);
+    const uint32_t ms = mz_record_measures(rec, c->band);
     /* Every measure gets the weight or +0.0: adding +0.0 leaves a sum as it is (no sum is ever
      * -0.0), so this is exactly adding to the record's measures only, without branches that the
      * mix of records makes unpredictable. */
@@ -436,6 +447,46 @@ static mz_status_t add_record(mz_cells_t *c, const mz_record_t *rec, bool same_p
     c->dirty = true;
     return MZ_OK;
 }
+
+mz_status_t mz_cells_rows(mz_cells_t *c, const mz_record_t *rec, mz_scan_rows_t *rows,
+                          mz_error_t *err)
+{
+    if (c->finished && rec->psu && rec->design_stratum)
+        return mz_error_set(err, MZ_ERR_INTERNAL, NULL, rec->line, NULL, NULL,
+                            "record added after mz_cells_finish");
+    mz_cell_t *cell;
+    if (rec->unit >= 0) {
+        cell = &c->unit[rec->unit];
+        c->unit_present[rec->unit] = true;
+    } else {
+        cell = &c->stratum_only[rec->stratum];
+        c->stratum_only_present[rec->stratum] = true;
+    }
+    cell->have = MZ_HAVE_ALL;
+    c->dirty = true;
+    for (int g = 0; g < MZ_NGRP; g++) {
+        rows->w[g] = cell->w[g];
+        rows->n[g] = cell->n[g];
+        rows->part[g] = NULL;
+    }
+    if (rec->psu && rec->design_stratum) {
+        c->design_any = true;
+        long p = find_part(c, rec, err);
+        if (p < 0)
+            return err ? err->status : MZ_ERR_NOMEM;
+        mz_psu_part_t *part = part_open(c, (size_t)p);
+        if (!part)
+            return mz_error_set(err, MZ_ERR_NOMEM, NULL, 0, NULL, NULL, "%s",
+                                mz_strerror(MZ_ERR_NOMEM));
+        for (int g = 0; g < MZ_NGRP; g++)
+            rows->part[g] = part->w[g];
+    } else {
+        c->design_all = false;
+    }
+    return MZ_OK;
+}
+
+void mz_cells_add_count(mz_cells_t *c, uint64_t records) { c->records += records; }
 
 void mz_cells_add_cell(mz_cells_t *c, int unit, int stratum, const mz_cell_t *cell)
 {

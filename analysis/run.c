@@ -12,6 +12,7 @@
 #include "mzatlas/mz_charts.h"
 #include "mzatlas/mz_extract.h"
 #include "mzatlas/mz_geo.h"
+#include "mzatlas/mz_ingest.h"
 #include "mzatlas/mz_merge.h"
 #include "mzatlas/mz_output.h"
 #include "mzatlas/mz_profile.h"
@@ -384,34 +385,15 @@ mz_status_t mz_run_add_extract(mz_run_t *run, const char *path, mz_error_t *err)
     if (!r)
         return err ? err->status : MZ_ERR_DATA;
     mz_input_info_t info = {0};
-    const mz_record_t *recs;
-    size_t n;
-    int rc;
-    mz_status_t st = MZ_OK;
-    if (collect) {
-        rc = read_collecting(run, r, path, &info, err);
-        if (rc < 0) {
-            mz_extract_close(r);
-            return err ? err->status : MZ_ERR_DATA;
-        }
-    }
-    while (!collect && (rc = mz_extract_next_batch(r, &recs, &n, err)) == 1) {
-        /* as record by record (owners, cells, Kish), the first failure in record order wins:
-         * owners up to the first refused record k, the cells up to k, then k's refusal again */
-        size_t k = 0;
-        while (k < n && mz_owners_check(run->owners, &recs[k], err) == MZ_OK)
-            k++;
-        st = mz_cells_add_records(run->cells, recs, k, err);
-        if (st == MZ_OK && k < n)
-            st = mz_owners_check(run->owners, &recs[k], err);
-        if (st != MZ_OK)
-            break;
-        mz_kish_add_records(run->kish, recs, n);
-        info.records += n;
-    }
-    if (rc < 0 || st != MZ_OK) {
+    mz_status_t st;
+    if (collect)
+        st = read_collecting(run, r, path, &info, err) < 0 ? (err ? err->status : MZ_ERR_DATA)
+                                                           : MZ_OK;
+    else
+        st = mz_ingest_extract(r, run->cells, run->kish, run->owners, &info.records, err);
+    if (st != MZ_OK) {
         mz_extract_close(r);
-        return err ? err->status : MZ_ERR_DATA;
+        return st;
     }
     if (info.records == 0) {
         mz_extract_close(r);

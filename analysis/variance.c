@@ -90,42 +90,48 @@ void mz_kish_destroy(mz_kish_t *k)
     free(k);
 }
 
-/* The measures a record counts in (the same classification as the aggregation; the tests check
- * that both give the same weighted sums). */
-static uint32_t kish_measures(const mz_record_t *r, mz_age_band_t band)
+/* The slot of a record's sums, or NULL. */
+static kish_slot_t *kish_slot(mz_kish_t *k, const mz_record_t *rec)
 {
-    const bool employed = r->ilo == MZ_ILO_EMPLOYED;
-    uint32_t m = 1u << MZ_M_POP;
-    if (r->age >= band.lo && r->age <= band.hi) {
-        m |= 1u << MZ_M_POP_BAND;
-        if (employed)
-            m |= 1u << MZ_M_EMP_BAND;
-        else if (r->ilo == MZ_ILO_UNEMPLOYED)
-            m |= 1u << MZ_M_UNEMP_BAND;
+    if (rec->unit >= 0 && (size_t)rec->unit < k->nunits)
+        return &k->slot[rec->unit];
+    if (rec->stratum >= 0 && (size_t)rec->stratum < k->nstrata)
+        return &k->slot[k->nunits + (size_t)rec->stratum];
+    return NULL;
+}
+
+bool mz_kish_rows(mz_kish_t *k, const mz_record_t *rec, mz_scan_rows_t *rows)
+{
+    kish_slot_t *ks = kish_slot(k, rec);
+    if (!ks)
+        return false;
+    for (int g = 0; g < MZ_NGRP; g++) {
+        rows->kw[g] = ks->w[g];
+        rows->kw2[g] = ks->w2[g];
     }
-    if (employed) {
-        m |= 1u << MZ_M_EMP;
-        if (r->selfemp)
-            m |= 1u << MZ_M_SELF;
-        if (r->sector >= MZ_SECTOR_AGRICULTURE && r->sector <= MZ_SECTOR_SERVICES)
-            m |= 1u << (MZ_M_SEC_AGR + (r->sector - MZ_SECTOR_AGRICULTURE));
-    }
-    return m;
+    return true;
+}
+
+void mz_kish_add_count(mz_kish_t *k, uint64_t records) { k->records += records; }
+
+bool mz_kish_slot(const mz_kish_t *k, size_t i, double w[MZ_NGRP][MZ_NMEAS],
+                  double w2[MZ_NGRP][MZ_NMEAS])
+{
+    if (i >= k->nunits + k->nstrata)
+        return false;
+    memcpy(w, k->slot[i].w, sizeof k->slot[i].w);
+    memcpy(w2, k->slot[i].w2, sizeof k->slot[i].w2);
+    return true;
 }
 
 void mz_kish_add_record(mz_kish_t *k, const mz_record_t *rec)
 {
-    size_t s;
-    if (rec->unit >= 0 && (size_t)rec->unit < k->nunits)
-        s = (size_t)rec->unit;
-    else if (rec->stratum >= 0 && (size_t)rec->stratum < k->nstrata)
-        s = k->nunits + (size_t)rec->stratum;
-    else
+    kish_slot_t *ks = kish_slot(k, rec);
+    if (!ks)
         return;
-    kish_slot_t *ks = &k->slot[s];
     const int g = rec->mig > 0 ? MZ_GRP_WITH : MZ_GRP_WITHOUT;
     const double w = rec->weight, w2 = rec->weight * rec->weight;
-    const uint32_t ms = kish_measures(rec, k->band);
+    const uint32_t ms = mz_record_measures(rec, k->band);
     /* +0.0 for the measures the record is not in: the same sums, without branches */
     mz_row_add_masked(ks->w[g], w, ms);
     mz_row_add_masked(ks->w2[g], w2, ms);

@@ -1,13 +1,18 @@
 /* readbench.c — the reader and the aggregation alone, as mz_run_add_extract drives them
  * (bench/README.md): canonical CSV → validated records → cells, per-PSU parts and Kish sums.
  *
- *   readbench [--repeat R] FILE
+ *   readbench [--repeat R] [--records] FILE
+ *
+ * It reads through mz_ingest_extract, as a run does: with the fast paths the records go straight
+ * into the sums (mz_extract_scan); --records takes them as record structs in batches instead
+ * (mz_ingest_extract_records, the way before the scanner) for comparison.
  *
  * Prints per repetition and as medians: wall time, the CPU time of the calling thread and of the
  * whole process (with the reading thread and the SHA-256 thread of large files), and throughput
  * per CPU second of the whole process: the "per core" figure of docs/performance.md, which a busy
  * shared machine disturbs much less than wall time. MZATLAS_THREADS=1 keeps everything in one
  * thread; MZATLAS_GENERIC=1 measures the general code path. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +22,7 @@
 
 #include "mzatlas/mz_cells.h"
 #include "mzatlas/mz_extract.h"
+#include "mzatlas/mz_ingest.h"
 #include "mzatlas/mz_run.h"
 #include "mzatlas/mz_source.h"
 #include "mzatlas/mz_variance.h"
@@ -52,14 +58,17 @@ int main(int argc, char **argv)
 {
     int repeat = 5;
     const char *file = NULL;
+    bool as_records = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
             repeat = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--records") == 0)
+            as_records = true;
         else
             file = argv[i];
     }
     if (!file || repeat < 1 || repeat > 100) {
-        fprintf(stderr, "usage: readbench [--repeat R] FILE\n");
+        fprintf(stderr, "usage: readbench [--repeat R] [--records] FILE\n");
         return 2;
     }
     struct stat st;
@@ -93,22 +102,11 @@ int main(int argc, char **argv)
             fprintf(stderr, "readbench: %s\n", err.message);
             return 3;
         }
-        const mz_record_t *recs;
-        size_t n;
-        int rc;
-        mz_status_t s = MZ_OK;
         records = 0;
-        while ((rc = mz_extract_next_batch(r, &recs, &n, &err)) == 1) {
-            for (size_t i = 0; i < n && s == MZ_OK; i++)
-                s = mz_owners_check(owners, &recs[i], &err);
-            if (s == MZ_OK)
-                s = mz_cells_add_records(cells, recs, n, &err);
-            if (s != MZ_OK)
-                break;
-            mz_kish_add_records(kish, recs, n);
-            records += n;
-        }
-        if (rc < 0 || s != MZ_OK) {
+        mz_status_t s =
+            as_records ? mz_ingest_extract_records(r, cells, kish, owners, &records, &err)
+                       : mz_ingest_extract(r, cells, kish, owners, &records, &err);
+        if (s != MZ_OK) {
             char line[2048];
             mz_error_format(&err, line, sizeof line);
             fprintf(stderr, "readbench: %s\n", line);
@@ -129,8 +127,9 @@ int main(int argc, char **argv)
     }
     double mw = median(wall, repeat), mt = median(tcpu, repeat), mp = median(pcpu, repeat);
     const char *th = getenv("MZATLAS_THREADS");
-    printf("readbench %s: %.1f MB, %llu records%s%s%s\n", file, mb, (unsigned long long)records,
-           getenv("MZATLAS_GENERIC") ? " (general path)" : "", th ? ", MZATLAS_THREADS=" : "",
+    printf("readbench %s: %.1f MB, %llu records%s%s%s%s\n", file, mb,
+           (unsigned long long)records, getenv("MZATLAS_GENERIC") ? " (general path)" : "",
+           as_records ? " (records in batches)" : "", th ? ", MZATLAS_THREADS=" : "",
            th ? th : "");
     printf("  median wall %.3f s = %.0f MB/s, %.2f M records/s\n", mw, mb / mw,
            (double)records / mw / 1e6);

@@ -15,6 +15,7 @@
 #include "util.h"
 
 #define BLOCK (1u << 20)
+#define READ_MAX (64u << 10) /* read() at most this much at a time: the bytes are still in the core's cache when parsed */
 /* From this size on a regular file is hashed by a thread of its own, which reads the file a
  * second time (from the page cache) with pread: SHA-256 costs about as much time as parsing the
  * records, so this halves the time of a large extract on two cores. */
@@ -196,7 +197,7 @@ static long refill(mz_csv_t *c, mz_error_t *err)
     if (c->fd >= 0) {
         ssize_t r;
         do {
-            r = read(c->fd, c->buf + c->end, room);
+            r = read(c->fd, c->buf + c->end, room < READ_MAX ? room : READ_MAX);
         } while (r < 0 && errno == EINTR);
         if (r < 0) {
             int e = errno;

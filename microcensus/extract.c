@@ -604,8 +604,17 @@ static void fast_commit(mz_extract_reader_t *r)
     r->wbase = r->wp = r->wend = NULL;
 }
 
-/* 1 = record read, 0 = not a plain record (or the window is used up): the general path. */
-static int fast_record(mz_extract_reader_t *r, mz_record_t *rec)
+/* A record the fast path took: its values, and where its line is (its fields at p + fstart[i]). */
+typedef struct fast_rec {
+    double w;
+    int year, unit, stratum, age, sex, mig, ilo, selfemp, sector;
+    char *p;
+    long line;
+} fast_rec_t;
+
+/* 1 = record taken (f filled, the window moved past its line), 0 = not a plain record (or the
+ * window is used up): the general path, with nothing changed. */
+static ALWAYS_INLINE int fast_parse(mz_extract_reader_t *r, fast_rec_t *f)
 {
     char *const p = r->wp;
     if (p >= r->wend)
@@ -704,28 +713,18 @@ static int fast_record(mz_extract_reader_t *r, mz_record_t *rec)
         return 0;
 
     /* taken */
-    rec->year = year;
-    rec->unit = unit;
-    rec->stratum = stratum;
-    rec->psu = NULL;
-    rec->design_stratum = NULL;
-    if (c.psu >= 0) {
-        char *ps = p + fs[c.psu], *ds = p + fs[c.stratum];
-        ps[FL(c.psu)] = '\0';
-        ds[FL(c.stratum)] = '\0';
-        rec->psu = ps;
-        r->psu_len = FL(c.psu);
-        r->dst_len = FL(c.stratum);
-        rec->design_stratum = ds;
-    }
-    rec->weight = w;
-    rec->age = age;
-    rec->sex = sex;
-    rec->mig = mig;
-    rec->ilo = ilo;
-    rec->selfemp = selfemp;
-    rec->sector = sector;
-    rec->line = r->wline++;
+    f->w = w;
+    f->year = year;
+    f->unit = unit;
+    f->stratum = stratum;
+    f->age = age;
+    f->sex = sex;
+    f->mig = mig;
+    f->ilo = ilo;
+    f->selfemp = selfemp;
+    f->sector = sector;
+    f->p = p;
+    f->line = r->wline++;
     if (c.synthetic >= 0 && FL(c.synthetic) == 1 && FP(c.synthetic)[0] == '1')
         r->synthetic = true;
     r->wp = p + end + 1;
@@ -733,6 +732,48 @@ static int fast_record(mz_extract_reader_t *r, mz_record_t *rec)
 #undef FP
 #undef FL
 }
+
+/* The record of what fast_parse took (its psu and stratum strings NUL-terminated in place). */
+static ALWAYS_INLINE void fast_fill(mz_extract_reader_t *r, const fast_rec_t *f, mz_record_t *rec)
+{
+    const fast_cols_t c = r->fc;
+    const uint32_t *fs = r->fstart;
+    rec->year = f->year;
+    rec->unit = f->unit;
+    rec->stratum = f->stratum;
+    rec->psu = NULL;
+    rec->design_stratum = NULL;
+    if (c.psu >= 0) {
+        char *ps = f->p + fs[c.psu], *ds = f->p + fs[c.stratum];
+        r->psu_len = fs[c.psu + 1] - fs[c.psu] - 1;
+        r->dst_len = fs[c.stratum + 1] - fs[c.stratum] - 1;
+        ps[r->psu_len] = '\0';
+        ds[r->dst_len] = '\0';
+        rec->psu = ps;
+        rec->design_stratum = ds;
+    }
+    rec->weight = f->w;
+    rec->age = f->age;
+    rec->sex = f->sex;
+    rec->mig = f->mig;
+    rec->ilo = f->ilo;
+    rec->selfemp = f->selfemp;
+    rec->sector = f->sector;
+    rec->line = f->line;
+}
+
+/* 1 = record read, 0 = not a plain record (or the window is used up): the general path. */
+static int fast_record(mz_extract_reader_t *r, mz_record_t *rec)
+{
+    fast_rec_t f;
+    if (!fast_parse(r, &f))
+        return 0;
+    fast_fill(r, &f, rec);
+    return 1;
+}
+
+
+static int general_record(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err);
 
 static int read_record(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err)
 {
@@ -743,6 +784,12 @@ static int read_record(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err
             return 1;
         fast_commit(r);
     }
+    return general_record(r, rec, err);
+}
+
+/* The general path: the next record through the tokenizer, with every check and message. */
+static int general_record(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err)
+{
     int rc = mz_csv_next(r->csv, err);
     if (rc <= 0)
         return rc;
@@ -1202,4 +1249,81 @@ int mz_extract_next_batch(mz_extract_reader_t *r, const mz_record_t **recs, size
     if (r->sbatch_rc < 0 && err)
         *err = b->err;
     return r->sbatch_rc;
+}
+
+/* ---------------------------------------------------------------- scanning
+ *
+ * The records of the fast path go straight into the sink's sums: no record structs, no batches.
+ * Records come in runs (the same unit, stratum, PSU): the sink is asked for the rows of a run once,
+ * at its first record, which also carries the checks that depend only on those (the ownership of
+ * Kreise across files, the PSU lookup). Each record then adds its weight to the rows, to the same
+ * sums in the same order as one-by-one adding would. */
+
+int mz_extract_scan(mz_extract_reader_t *r, mz_scan_sink_t *s, mz_error_t *err)
+{
+    mz_record_t rec;
+    if (!r->fast || r->ahead || r->sbatch || r->ahead_tried) {
+        int rc;
+        while ((rc = mz_extract_next(r, &rec, err)) == 1)
+            if (s->record(s->ctx, &rec, err) != MZ_OK)
+                return -1;
+        return rc;
+    }
+    r->ahead_tried = true; /* read here, not ahead in a thread */
+    const fast_cols_t c = r->fc;
+    for (;;) {
+        if (!r->wbase)
+            fast_window(r);
+        if (r->wbase) {
+            mz_scan_rows_t rows;
+            memset(&rows, 0, sizeof rows);
+            bool open = false;
+            int ru = 0, rs = 0;
+            const char *rps = NULL, *rds = NULL;
+            size_t rpl = 0, rdl = 0;
+            fast_rec_t f;
+            while (fast_parse(r, &f)) {
+                const uint32_t *fs = r->fstart;
+                const char *ps = NULL, *ds = NULL;
+                size_t pl = 0, dl = 0;
+                if (c.psu >= 0) {
+                    ps = f.p + fs[c.psu];
+                    pl = fs[c.psu + 1] - fs[c.psu] - 1;
+                    ds = f.p + fs[c.stratum];
+                    dl = fs[c.stratum + 1] - fs[c.stratum] - 1;
+                }
+                if (!open || f.unit != ru || f.stratum != rs ||
+                    (ps && (!same_key(rps, rpl, ps, pl) || !same_key(rds, rdl, ds, dl)))) {
+                    fast_fill(r, &f, &rec);
+                    if (s->run(s->ctx, &rec, &rows, err) != MZ_OK) {
+                        fast_commit(r);
+                        return -1;
+                    }
+                    open = true;
+                    ru = f.unit;
+                    rs = f.stratum;
+                    rps = ps;
+                    rpl = pl;
+                    rds = ds;
+                    rdl = dl;
+                }
+                const int g = f.mig > 0;
+                const bool in_band = f.age >= s->age_lo && f.age <= s->age_hi;
+                const uint32_t ms = s->measures[in_band][(f.ilo - 1) * 10 + f.selfemp * 5 + f.sector];
+                mz_row_add_masked(rows.w[g], f.w, ms);
+                mz_row_count_masked(rows.n[g], ms);
+                mz_row_add_masked(rows.kw[g], f.w, ms);
+                mz_row_add_masked(rows.kw2[g], f.w * f.w, ms);
+                if (rows.part[g])
+                    mz_row_add_masked(rows.part[g], f.w, ms);
+                s->records++;
+            }
+            fast_commit(r);
+        }
+        int rc = general_record(r, &rec, err);
+        if (rc <= 0)
+            return rc;
+        if (s->record(s->ctx, &rec, err) != MZ_OK)
+            return -1;
+    }
 }

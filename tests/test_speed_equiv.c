@@ -17,6 +17,7 @@
 
 #include "mzatlas/mz_cells.h"
 #include "mzatlas/mz_extract.h"
+#include "mzatlas/mz_ingest.h"
 #include "mzatlas/mz_output.h"
 #include "mzatlas/mz_run.h"
 #include "mzatlas/mz_source.h"
@@ -436,6 +437,191 @@ Test(speed, errors_identical_on_both_paths)
             readout_free(&g);
             readout_free(&f);
         }
+    free(b.s);
+    rmdir(tmpdir);
+}
+
+/* ---------------------------------------------------------------- the scanner
+ *
+ * mz_ingest_extract with the fast paths goes through mz_extract_scan (no record structs); it
+ * must leave the aggregation exactly as the records in batches (mz_ingest_extract_records) and
+ * the general path do: the same cells, PSU parts, Kish sums and counts, bit for bit, and the same
+ * error for the same line. */
+
+typedef struct ingested {
+    mz_status_t st;
+    char err[2048];
+    uint64_t records, cells_records, kish_records;
+    size_t npsu, nds, nparts;
+    bool design;
+    buf_t dump; /* every cell, part and Kish slot, in hex */
+} ingested_t;
+
+/* how: 0 scan (fast paths), 1 records in batches (fast paths), 2 general path */
+static void ingest_as(const char *path, const buf_t *mem, int how, const char *second,
+                      ingested_t *o)
+{
+    memset(o, 0, sizeof *o);
+    mz_set_fast_paths(how < 2);
+    const mz_age_band_t band = {18, 64};
+    mz_error_t err;
+    mz_cells_t *cells = mz_cells_create(gz, band, &err);
+    mz_kish_t *kish = mz_kish_create(gz, band, &err);
+    mz_owners_t *owners = mz_owners_create(gz, &err);
+    cr_assert(cells && kish && owners);
+    mz_extract_options_t opt = {.year = 0, .gazetteer = gz};
+    o->st = MZ_OK;
+    /* `second`: a file read before, into the same aggregation (ownership across files) */
+    const char *files[2] = {second, path};
+    for (int f = second ? 0 : 1; f < 2 && o->st == MZ_OK; f++) {
+        const char *name = files[f] ? files[f] : "mem.csv";
+        cr_assert_eq(mz_owners_begin_file(owners, name, &err), MZ_OK);
+        mz_extract_reader_t *r =
+            files[f] ? mz_extract_open(files[f], &opt, &err)
+                     : mz_extract_open_mem("mem.csv", mem->s, mem->len, &opt, &err);
+        cr_assert_not_null(r, "%s", err.message);
+        uint64_t n = 0;
+        o->st = how == 1 ? mz_ingest_extract_records(r, cells, kish, owners, &n, &err)
+                         : mz_ingest_extract(r, cells, kish, owners, &n, &err);
+        o->records += n;
+        mz_extract_close(r);
+    }
+    if (o->st != MZ_OK)
+        mz_error_format(&err, o->err, sizeof o->err);
+    o->cells_records = mz_cells_records(cells);
+    o->kish_records = mz_kish_records(kish);
+    o->npsu = mz_cells_psu_count(cells);
+    o->nds = mz_cells_design_stratum_count(cells);
+    o->nparts = mz_cells_psu_part_count(cells);
+    o->design = mz_cells_has_design(cells);
+    const size_t nu = mz_gazetteer_count(gz), ns = mz_gazetteer_strata_count(gz);
+    for (size_t u = 0; u < nu; u++) {
+        const mz_cell_t *c = mz_cells_unit(cells, u);
+        put(&o->dump, "U%zu %d %x", u, mz_cells_unit_present(cells, u), c->have);
+        for (int g = 0; g < MZ_NGRP; g++)
+            for (int m = 0; m < MZ_NMEAS; m++)
+                put(&o->dump, " %a/%lld", c->w[g][m], (long long)c->n[g][m]);
+        put(&o->dump, "\n");
+    }
+    for (size_t st = 0; st < ns; st++) {
+        const mz_cell_t *c = mz_cells_stratum(cells, st);
+        put(&o->dump, "S%zu %d", st, mz_cells_stratum_present(cells, st));
+        for (int g = 0; g < MZ_NGRP; g++)
+            for (int m = 0; m < MZ_NMEAS; m++)
+                put(&o->dump, " %a/%lld", c->w[g][m], (long long)c->n[g][m]);
+        put(&o->dump, "\n");
+    }
+    for (size_t i = 0; i < o->nparts; i++) {
+        mz_psu_part_t q;
+        mz_cells_psu_part_get(cells, i, &q);
+        put(&o->dump, "P%zu %u %d %d", i, q.psu, q.unit, q.stratum);
+        for (int g = 0; g < MZ_NGRP; g++)
+            for (int m = 0; m < MZ_NMEAS; m++)
+                put(&o->dump, " %a", q.w[g][m]);
+        put(&o->dump, "\n");
+    }
+    for (size_t i = 0; i < o->npsu; i++)
+        put(&o->dump, "D%zu %zu\n", i, mz_cells_psu_design_stratum(cells, i));
+    double w[MZ_NGRP][MZ_NMEAS], w2[MZ_NGRP][MZ_NMEAS];
+    for (size_t i = 0; mz_kish_slot(kish, i, w, w2); i++) {
+        put(&o->dump, "K%zu", i);
+        for (int g = 0; g < MZ_NGRP; g++)
+            for (int m = 0; m < MZ_NMEAS; m++)
+                put(&o->dump, " %a %a", w[g][m], w2[g][m]);
+        put(&o->dump, "\n");
+    }
+    mz_owners_destroy(owners);
+    mz_kish_destroy(kish);
+    mz_cells_destroy(cells);
+    mz_set_fast_paths(true);
+}
+
+static void expect_same_ingest(const ingested_t *a, const ingested_t *b, const char *what)
+{
+    cr_expect_eq(a->st, b->st, "%s: status %d vs %d (%s | %s)", what, a->st, b->st, a->err,
+                 b->err);
+    cr_expect_str_eq(a->err, b->err, "%s", what);
+    cr_expect_eq(a->records, b->records, "%s: %llu vs %llu records", what,
+                 (unsigned long long)a->records, (unsigned long long)b->records);
+    cr_expect_eq(a->cells_records, b->cells_records, "%s", what);
+    cr_expect_eq(a->kish_records, b->kish_records, "%s", what);
+    cr_expect_eq(a->cells_records, a->records, "%s", what);
+    cr_expect_eq(a->kish_records, a->records, "%s", what);
+    cr_expect_eq(a->npsu, b->npsu, "%s", what);
+    cr_expect_eq(a->nds, b->nds, "%s", what);
+    cr_expect_eq(a->nparts, b->nparts, "%s", what);
+    cr_expect_eq(a->design, b->design, "%s", what);
+    if (a->dump.len != b->dump.len || memcmp(a->dump.s, b->dump.s, a->dump.len) != 0) {
+        size_t i = 0;
+        while (i < a->dump.len && i < b->dump.len && a->dump.s[i] == b->dump.s[i])
+            i++;
+        size_t l = i;
+        while (l > 0 && a->dump.s[l - 1] != '\n')
+            l--;
+        cr_expect(false, "%s: sums differ at\n  %.200s\nvs\n  %.200s", what, a->dump.s + l,
+                  b->dump.s + l);
+    }
+}
+
+static void ingest_three_ways(const char *path, const buf_t *mem, const char *second,
+                              const char *what, bool want_ok)
+{
+    ingested_t o[3];
+    for (int how = 0; how < 3; how++)
+        ingest_as(path, mem, how, second, &o[how]);
+    char w[160];
+    snprintf(w, sizeof w, "%s: scan vs records", what);
+    expect_same_ingest(&o[0], &o[1], w);
+    snprintf(w, sizeof w, "%s: scan vs general path", what);
+    expect_same_ingest(&o[0], &o[2], w);
+    if (want_ok)
+        cr_expect_eq(o[0].st, MZ_OK, "%s: %s", what, o[0].err);
+    else
+        cr_expect_neq(o[0].st, MZ_OK, "%s: no error", what);
+    for (int how = 0; how < 3; how++)
+        free(o[how].dump.s);
+}
+
+Test(speed, scan_aggregates_like_records)
+{
+    buf_t b = {0};
+    char path[256], what[128];
+    for (size_t k = 0; k < NLAYOUTS; k++) {
+        make_extract(&b, &layouts[k], 4000, -1, 0);
+        snprintf(what, sizeof what, "layout %zu, memory", k);
+        ingest_three_ways(NULL, &b, NULL, what, true);
+        make_extract(&b, &layouts[k], 200000, -1, 0); /* 10+ MB: the hashing thread */
+        write_file(tmp_path("big.csv", path, sizeof path), &b);
+        snprintf(what, sizeof what, "layout %zu, file of %zu bytes", k, b.len);
+        ingest_three_ways(path, NULL, NULL, what, true);
+        unlink(path);
+    }
+    /* a bad record anywhere: the sums up to it, and its error */
+    static const long at[] = {0, 1, 17, 3999, 123457};
+    for (int kind = 0; kind <= 9; kind++)
+        for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+            const layout_t *lay = &layouts[(size_t)kind % NLAYOUTS];
+            if (kind == 2 && !lay->design)
+                lay = &layouts[0];
+            const long n = at[i] < 4000 ? 4000 : 200000;
+            make_extract(&b, lay, n, at[i], kind);
+            snprintf(what, sizeof what, "error kind %d at record %ld", kind, at[i]);
+            if (n <= 4000) {
+                ingest_three_ways(NULL, &b, NULL, what, false);
+            } else {
+                write_file(tmp_path("bad.csv", path, sizeof path), &b);
+                ingest_three_ways(path, NULL, NULL, what, false);
+                unlink(path);
+            }
+        }
+    /* a second file with Kreise of the first: the ownership check fails at the first record of
+     * a Kreis already read, which the scanner finds at the start of a run */
+    char first[256];
+    make_extract(&b, &layouts[0], 3000, -1, 0);
+    write_file(tmp_path("first.csv", first, sizeof first), &b);
+    make_extract(&b, &layouts[0], 3000, -1, 0);
+    ingest_three_ways(NULL, &b, first, "a Kreis in two files", false);
+    unlink(first);
     free(b.s);
     rmdir(tmpdir);
 }

@@ -69,6 +69,17 @@ mz_status_t mz_cells_add_record(mz_cells_t *cells, const mz_record_t *rec, mz_er
  *  the per-PSU totals); the totals and counts stay. A record with design columns added after
  *  it fails with MZ_ERR_INTERNAL; cells (tabulated input) may still be added. */
 void mz_cells_finish(mz_cells_t *cells);
+/** The measures a record counts in, as a bit set (bit m: measure m), for an age band. */
+uint32_t mz_record_measures(const mz_record_t *rec, mz_age_band_t band);
+/** The table of mz_scan_sink_t.measures for a band. */
+void mz_measure_table(mz_age_band_t band, uint32_t table[2][30]);
+
+/** For mz_extract_scan: the rows that records like `first` (same unit, stratum, psu, design
+ *  stratum) add to — w, n and part of rows; the cell is marked as having records. Fails as
+ *  mz_cells_add_record would for `first`. Add the records' count with mz_cells_add_count. */
+mz_status_t mz_cells_rows(mz_cells_t *cells, const mz_record_t *first, mz_scan_rows_t *rows,
+                          mz_error_t *err);
+void mz_cells_add_count(mz_cells_t *cells, uint64_t records);
 /** Add n records, as n calls of mz_cells_add_record would (stopping at the first failure), but
  *  faster: records of a PSU that follow one another with the same psu and design_stratum
  *  pointers (mz_extract_next_batch) are taken as the same PSU without comparing the strings. */

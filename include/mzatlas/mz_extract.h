@@ -79,6 +79,43 @@ int mz_extract_next_batch(mz_extract_reader_t *r, const mz_record_t **recs, size
                           mz_error_t *err);
 void mz_extract_close(mz_extract_reader_t *r);
 
+/** Rows of sums that the records of a run add to (mz_extract_scan): ten per group (0 without,
+ *  1 with migration background), in the order of the measures of mz_cells.h. */
+typedef struct mz_scan_rows {
+    double *w[2];       /**< weighted sums */
+    int64_t *n[2];      /**< unweighted counts */
+    double *kw[2];      /**< Kish sums: weights … */
+    double *kw2[2];     /**< … and squared weights */
+    double *part[2];    /**< the PSU's sums; NULL without design columns */
+} mz_scan_rows_t;
+
+/** Where mz_extract_scan puts the records. */
+typedef struct mz_scan_sink {
+    void *ctx;
+    /** The age band of the `_band` measures, and the measures of a record (a bit set) by whether
+     *  its age is in the band and by (ilo - 1) * 10 + selfemp * 5 + sector. */
+    int age_lo, age_hi;
+    uint32_t measures[2][30];
+    /** A run of records begins: until the next call of run or record, the records have the unit,
+     *  stratum, psu and design stratum of `first` (the run's first record, which the scanner
+     *  adds itself after this call). Fill rows, or fail (err filled: reading stops). */
+    mz_status_t (*run)(void *ctx, const mz_record_t *first, mz_scan_rows_t *rows,
+                       mz_error_t *err);
+    /** A record that the scanner leaves to the caller (read by the general path): add it as one
+     *  record. A run begins anew after it. */
+    mz_status_t (*record)(void *ctx, const mz_record_t *rec, mz_error_t *err);
+    /** Out: records the scanner added through rows (not those passed to `record`). */
+    uint64_t records;
+} mz_scan_sink_t;
+
+/** Read all (remaining) records and add them to the sink: each record's weight to the sums of its
+ *  group and measures in w, kw and part, its square to kw2, 1 to its counts in n — in record
+ *  order, as adding the records one by one would. Records of the fast path do not become
+ *  mz_record_t at all; the others go to sink->record. 0 = end of input, -1 = error (err filled:
+ *  the reader's, or the sink's). Call it instead of mz_extract_next/_batch, not after them. */
+int mz_extract_scan(mz_extract_reader_t *r, mz_scan_sink_t *sink, mz_error_t *err);
+
+
 /** Whether the file has the design columns psu and stratum. */
 bool mz_extract_has_design(const mz_extract_reader_t *r);
 /** Whether the file declares itself synthetic (column `synthetic` with value 1). */

@@ -87,6 +87,15 @@ void mz_kish_add_record(mz_kish_t *k, const mz_record_t *rec);
 void mz_kish_add_records(mz_kish_t *k, const mz_record_t *recs, size_t n);
 /** Number of records added. */
 uint64_t mz_kish_records(const mz_kish_t *k);
+/** For mz_extract_scan: the Kish rows (kw, kw2 of rows) of records like `rec`; false when the
+ *  record has no unit or stratum of the gazetteer (mz_kish_add_record would ignore it). Add
+ *  their count with mz_kish_add_count. */
+bool mz_kish_rows(mz_kish_t *k, const mz_record_t *rec, mz_scan_rows_t *rows);
+void mz_kish_add_count(mz_kish_t *k, uint64_t records);
+/** The sums of slot i (units first, then one slot per stratum for records without a unit):
+ *  w and w2 [MZ_NGRP][MZ_NMEAS]; false when there is no slot i. For tests. */
+bool mz_kish_slot(const mz_kish_t *k, size_t i, double w[MZ_NGRP][MZ_NMEAS],
+                  double w2[MZ_NGRP][MZ_NMEAS]);
 
 /* ---- the computation ---- */
 
