@@ -40,8 +40,18 @@ static const bool required[C_N] = {[C_YEAR] = true, [C_WEIGHT] = true, [C_AGE] =
 #define BATCH_RECORDS 8192u
 #define NBATCH 4u
 
+/* A record of the scanner's batches: its weight, group and measures; kind 1: it begins a run,
+ * kind 2: the general path read it (both: its record is the batch's next one in rec). */
+typedef struct scan_item {
+    double w;
+    uint32_t ms;
+    uint16_t g;
+    uint16_t kind;
+} scan_item_t;
+
 typedef struct batch {
     mz_record_t rec[BATCH_RECORDS];
+    scan_item_t *items;     /* [BATCH_RECORDS] when scanning */
     char *str;              /* copies of the records' psu and stratum strings */
     size_t str_len, str_cap;
     size_t n;               /* records */
@@ -95,6 +105,7 @@ struct mz_extract_reader {
     bool fast;              /* on: the header is read and mz_fast_paths() */
     char sep;
     uint32_t *fstart;       /* [ncols + 65] offsets of the fields of the record being read */
+    uint32_t *qfs;          /* [ncols + 1] mz_extract_scan: those of the first record of a run */
     fast_cols_t fc;         /* field index of each column, -1 when absent */
     key_slot_t kreise[KEYS_SLOTS], schichten[KEYS_SLOTS];
     size_t nkreise, nschichten;
@@ -106,6 +117,7 @@ struct mz_extract_reader {
     ahead_t *ahead;         /* reading ahead in a thread; NULL: records are read on demand */
     bool ahead_tried;
     size_t psu_len, dst_len; /* of the last record read (its psu and stratum strings) */
+    const mz_scan_sink_t *scan; /* mz_extract_scan with a reading thread: what it needs to know */
     char wmark;             /* semicolon files: the decimal mark of the weights so far ('.' or
                              * ','; 0: none yet); a file must not mix them (thousands points) */
     long wmark_line;        /* where it was first seen */
@@ -226,6 +238,7 @@ void mz_extract_close(mz_extract_reader_t *r)
     }
     mz_csv_close(r->csv);
     free(r->fstart);
+    free(r->qfs);
     free(r);
 }
 
@@ -369,7 +382,8 @@ static bool fast_init(mz_extract_reader_t *r, mz_error_t *err)
 {
     /* room for one block of separators more than the header has */
     r->fstart = malloc((r->ncols + 1 + 64) * sizeof *r->fstart);
-    if (!r->fstart) {
+    r->qfs = calloc(r->ncols + 1, sizeof *r->qfs);
+    if (!r->fstart || !r->qfs) {
         mz_error_set(err, MZ_ERR_NOMEM, mz_csv_name(r->csv), 0, NULL, NULL, "%s",
                      mz_strerror(MZ_ERR_NOMEM));
         return false;
@@ -985,6 +999,7 @@ static int general_record(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *
 static void batch_free(batch_t *b)
 {
     if (b) {
+        free(b->items);
         free(b->str);
         free(b);
     }
@@ -1033,6 +1048,23 @@ static inline bool same_key(const char *a, size_t na, const char *s, size_t ns)
     }
 #endif
     return memcmp(a, s, ns) == 0;
+}
+
+/* Copy a record's psu and stratum strings into the batch (offsets + 1 until the batch is
+ * complete); false when out of memory (the batch ends with the error). */
+static bool batch_keep_strings(mz_extract_reader_t *r, batch_t *b, mz_record_t *rec)
+{
+    size_t ps = batch_str(b, rec->psu, r->psu_len);
+    size_t ds = ps == SIZE_MAX ? SIZE_MAX : batch_str(b, rec->design_stratum, r->dst_len);
+    if (ds == SIZE_MAX) {
+        mz_error_set(&b->err, MZ_ERR_NOMEM, mz_csv_name(r->csv), 0, NULL, NULL, "%s",
+                     mz_strerror(MZ_ERR_NOMEM));
+        b->rc = -1;
+        return false;
+    }
+    rec->psu = (const char *)(uintptr_t)(ps + 1);
+    rec->design_stratum = (const char *)(uintptr_t)(ds + 1);
+    return true;
 }
 
 static void fill_batch(mz_extract_reader_t *r, batch_t *b)
@@ -1084,6 +1116,8 @@ static void fill_batch(mz_extract_reader_t *r, batch_t *b)
     b->bytes_read = mz_csv_bytes_read(r->csv);
 }
 
+static void fill_scan_batch(mz_extract_reader_t *r, batch_t *b);
+
 static void *ahead_main(void *arg)
 {
     mz_extract_reader_t *r = arg;
@@ -1097,7 +1131,10 @@ static void *ahead_main(void *arg)
         pthread_mutex_unlock(&a->mu);
         if (stop)
             return NULL;
-        fill_batch(r, b);
+        if (r->scan)
+            fill_scan_batch(r, b);
+        else
+            fill_batch(r, b);
         pthread_mutex_lock(&a->mu);
         a->produced++;
         pthread_cond_broadcast(&a->cv);
@@ -1119,8 +1156,11 @@ static void ahead_start(mz_extract_reader_t *r)
     if (!a)
         return;
     bool ok = true;
-    for (size_t i = 0; i < NBATCH; i++)
+    for (size_t i = 0; i < NBATCH; i++) {
         ok = ok && (a->b[i] = calloc(1, sizeof *a->b[i])) != NULL;
+        ok = ok && (!r->scan ||
+                    (a->b[i]->items = malloc(BATCH_RECORDS * sizeof *a->b[i]->items)) != NULL);
+    }
     if (ok && pthread_mutex_init(&a->mu, NULL) == 0) {
         if (pthread_cond_init(&a->cv, NULL) == 0) {
             r->ahead = a;
@@ -1259,6 +1299,161 @@ int mz_extract_next_batch(mz_extract_reader_t *r, const mz_record_t **recs, size
  * Kreise across files, the PSU lookup). Each record then adds its weight to the rows, to the same
  * sums in the same order as one-by-one adding would. */
 
+/* The measures of a record of the fast path. */
+static ALWAYS_INLINE uint32_t scan_measures(const mz_scan_sink_t *s, const fast_rec_t *f)
+{
+    const bool in_band = f->age >= s->age_lo && f->age <= s->age_hi;
+    return s->measures[in_band][(f->ilo - 1) * 10 + f->selfemp * 5 + f->sector];
+}
+
+static ALWAYS_INLINE void scan_add(const mz_scan_rows_t *rows, double w, uint32_t ms, int g)
+{
+    mz_row_add_masked(rows->w[g], w, ms);
+    mz_row_count_masked(rows->n[g], ms);
+    mz_row_add_masked(rows->kw[g], w, ms);
+    mz_row_add_masked(rows->kw2[g], w * w, ms);
+    if (rows->part[g])
+        mz_row_add_masked(rows->part[g], w, ms);
+}
+
+/* Whether the record f (its fields in the window) continues the run of the record at q (its
+ * fields in the window too). */
+static ALWAYS_INLINE bool same_run(const mz_extract_reader_t *r, const fast_rec_t *f,
+                                   const fast_rec_t *q, const uint32_t *qfs)
+{
+    if (f->unit != q->unit || f->stratum != q->stratum)
+        return false;
+    const int cp = r->fc.psu, cs = r->fc.stratum;
+    if (cp < 0)
+        return true;
+    const uint32_t *fs = r->fstart;
+    return same_key(q->p + qfs[cp], qfs[cp + 1] - qfs[cp] - 1, f->p + fs[cp],
+                    fs[cp + 1] - fs[cp] - 1) &&
+           same_key(q->p + qfs[cs], qfs[cs + 1] - qfs[cs] - 1, f->p + fs[cs],
+                    fs[cs + 1] - fs[cs] - 1);
+}
+
+/* The field offsets of a run's first record, kept for same_run (fstart is overwritten by the next
+ * record): only those of psu and stratum matter. */
+static ALWAYS_INLINE void keep_run(const mz_extract_reader_t *r, uint32_t *qfs)
+{
+    const int cp = r->fc.psu, cs = r->fc.stratum;
+    if (cp < 0)
+        return;
+    qfs[cp] = r->fstart[cp];
+    qfs[cp + 1] = r->fstart[cp + 1];
+    qfs[cs] = r->fstart[cs];
+    qfs[cs + 1] = r->fstart[cs + 1];
+}
+
+/* The reading thread's part of a scan: a batch of items, and the records of the events (runs
+ * beginning, records of the general path) with copies of their strings. */
+static void fill_scan_batch(mz_extract_reader_t *r, batch_t *b)
+{
+    const mz_scan_sink_t *s = r->scan;
+    uint32_t *qfs = r->qfs;
+    b->n = 0;
+    b->str_len = 0;
+    b->rc = 1;
+    size_t nev = 0;
+    bool open = false;
+    fast_rec_t f, q = {0};
+    while (b->n < BATCH_RECORDS) {
+        scan_item_t *it = &b->items[b->n];
+        if (!r->wbase)
+            fast_window(r);
+        if (r->wbase && fast_parse(r, &f)) {
+            it->kind = 0;
+            if (!open || !same_run(r, &f, &q, qfs)) {
+                mz_record_t *rec = &b->rec[nev];
+                fast_fill(r, &f, rec);
+                if (rec->psu && !batch_keep_strings(r, b, rec))
+                    break;
+                q = f;
+                keep_run(r, qfs);
+                open = true;
+                nev++;
+                it->kind = 1;
+            }
+            it->w = f.w;
+            it->ms = scan_measures(s, &f);
+            it->g = f.mig > 0;
+            b->n++;
+            continue;
+        }
+        fast_commit(r);
+        open = false;
+        mz_record_t *rec = &b->rec[nev];
+        int rc = general_record(r, rec, &b->err);
+        if (rc <= 0) {
+            b->rc = rc;
+            break;
+        }
+        if (rec->psu && !batch_keep_strings(r, b, rec))
+            break;
+        it->kind = 2;
+        nev++;
+        b->n++;
+    }
+    for (size_t i = 0; i < nev; i++)
+        if (b->rec[i].psu) {
+            b->rec[i].psu = b->str + ((uintptr_t)b->rec[i].psu - 1);
+            b->rec[i].design_stratum = b->str + ((uintptr_t)b->rec[i].design_stratum - 1);
+        }
+    b->synthetic = r->synthetic;
+    b->bytes_read = mz_csv_bytes_read(r->csv);
+}
+
+/* The caller's part: the items of the batches into the sink. */
+static int scan_batches(mz_extract_reader_t *r, mz_scan_sink_t *s, mz_error_t *err)
+{
+    ahead_t *a = r->ahead;
+    mz_scan_rows_t rows;
+    memset(&rows, 0, sizeof rows);
+    for (;;) {
+        pthread_mutex_lock(&a->mu);
+        while (a->produced == a->consumed)
+            pthread_cond_wait(&a->cv, &a->mu);
+        pthread_mutex_unlock(&a->mu);
+        batch_t *b = a->b[a->consumed % NBATCH];
+        const mz_record_t *ev = b->rec;
+        uint64_t added = 0;
+        for (size_t i = 0; i < b->n; i++) {
+            const scan_item_t *it = &b->items[i];
+            if (it->kind) {
+                if (it->kind == 2) {
+                    if (s->record(s->ctx, ev++, err) != MZ_OK)
+                        goto fail;
+                    continue;
+                }
+                if (s->run(s->ctx, ev++, &rows, err) != MZ_OK)
+                    goto fail;
+            }
+            scan_add(&rows, it->w, it->ms, it->g);
+            added++;
+        }
+        s->records += added;
+        a->synthetic = b->synthetic;
+        a->bytes_read = b->bytes_read;
+        if (b->rc != 1) {
+            /* the end or an error: the thread ended after this batch */
+            pthread_join(a->thread, NULL);
+            a->joined = true;
+            if (b->rc < 0 && err)
+                *err = b->err;
+            return b->rc;
+        }
+        pthread_mutex_lock(&a->mu);
+        a->consumed++;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        continue;
+    fail:
+        s->records += added;
+        return -1;
+    }
+}
+
 int mz_extract_scan(mz_extract_reader_t *r, mz_scan_sink_t *s, mz_error_t *err)
 {
     mz_record_t rec;
@@ -1269,8 +1464,12 @@ int mz_extract_scan(mz_extract_reader_t *r, mz_scan_sink_t *s, mz_error_t *err)
                 return -1;
         return rc;
     }
-    r->ahead_tried = true; /* read here, not ahead in a thread */
-    const fast_cols_t c = r->fc;
+    /* large files: a thread parses, this one adds */
+    r->scan = s;
+    ahead_start(r);
+    if (r->ahead)
+        return scan_batches(r, s, err);
+    r->scan = NULL;
     for (;;) {
         if (!r->wbase)
             fast_window(r);
@@ -1278,44 +1477,19 @@ int mz_extract_scan(mz_extract_reader_t *r, mz_scan_sink_t *s, mz_error_t *err)
             mz_scan_rows_t rows;
             memset(&rows, 0, sizeof rows);
             bool open = false;
-            int ru = 0, rs = 0;
-            const char *rps = NULL, *rds = NULL;
-            size_t rpl = 0, rdl = 0;
-            fast_rec_t f;
+            fast_rec_t f, q = {0};
             while (fast_parse(r, &f)) {
-                const uint32_t *fs = r->fstart;
-                const char *ps = NULL, *ds = NULL;
-                size_t pl = 0, dl = 0;
-                if (c.psu >= 0) {
-                    ps = f.p + fs[c.psu];
-                    pl = fs[c.psu + 1] - fs[c.psu] - 1;
-                    ds = f.p + fs[c.stratum];
-                    dl = fs[c.stratum + 1] - fs[c.stratum] - 1;
-                }
-                if (!open || f.unit != ru || f.stratum != rs ||
-                    (ps && (!same_key(rps, rpl, ps, pl) || !same_key(rds, rdl, ds, dl)))) {
+                if (!open || !same_run(r, &f, &q, r->qfs)) {
                     fast_fill(r, &f, &rec);
                     if (s->run(s->ctx, &rec, &rows, err) != MZ_OK) {
                         fast_commit(r);
                         return -1;
                     }
+                    q = f;
+                    keep_run(r, r->qfs);
                     open = true;
-                    ru = f.unit;
-                    rs = f.stratum;
-                    rps = ps;
-                    rpl = pl;
-                    rds = ds;
-                    rdl = dl;
                 }
-                const int g = f.mig > 0;
-                const bool in_band = f.age >= s->age_lo && f.age <= s->age_hi;
-                const uint32_t ms = s->measures[in_band][(f.ilo - 1) * 10 + f.selfemp * 5 + f.sector];
-                mz_row_add_masked(rows.w[g], f.w, ms);
-                mz_row_count_masked(rows.n[g], ms);
-                mz_row_add_masked(rows.kw[g], f.w, ms);
-                mz_row_add_masked(rows.kw2[g], f.w * f.w, ms);
-                if (rows.part[g])
-                    mz_row_add_masked(rows.part[g], f.w, ms);
+                scan_add(&rows, f.w, scan_measures(s, &f), f.mig > 0);
                 s->records++;
             }
             fast_commit(r);
