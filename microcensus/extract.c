@@ -1028,7 +1028,7 @@ static size_t batch_str(batch_t *b, const char *s, size_t len)
 /* Fill one batch; the strings are kept as offsets until the batch is complete. */
 /* Whether a copy (length na) equals s (length ns); both may be read 16 bytes on (the batch's
  * strings, the tokenizer's buffer with its padding). */
-static inline bool same_key(const char *a, size_t na, const char *s, size_t ns)
+static ALWAYS_INLINE bool same_key(const char *a, size_t na, const char *s, size_t ns)
 {
     if (na != ns)
         return false;
