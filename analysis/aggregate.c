@@ -408,8 +408,11 @@ mz_status_t mz_cells_add_records(mz_cells_t *c, const mz_record_t *recs, size_t 
     return MZ_OK;
 }
 
-static mz_status_t add_record(mz_cells_t *c, const mz_record_t *rec, bool same_psu,
-                              mz_error_t *err)
+/* The cell and (with design columns, else NULL) the open PSU part that a record adds to; the cell
+ * is marked as having records. same_psu: the record's PSU and unit are those of the previous
+ * record added. */
+static mz_status_t record_target(mz_cells_t *c, const mz_record_t *rec, bool same_psu,
+                                 mz_cell_t **cellp, mz_psu_part_t **partp, mz_error_t *err)
 {
     if (c->finished && rec->psu && rec->design_stratum)
         return mz_error_set(err, MZ_ERR_INTERNAL, NULL, rec->line, NULL, NULL,
@@ -423,6 +426,31 @@ static mz_status_t add_record(mz_cells_t *c, const mz_record_t *rec, bool same_p
         c->stratum_only_present[rec->stratum] = true;
     }
     cell->have = MZ_HAVE_ALL;
+    c->dirty = true;
+    *cellp = cell;
+    *partp = NULL;
+    if (!rec->psu || !rec->design_stratum) {
+        c->design_all = false;
+        return MZ_OK;
+    }
+    c->design_any = true;
+    long p = same_psu && c->last_part >= 0 ? c->last_part : find_part(c, rec, err);
+    if (p < 0)
+        return err ? err->status : MZ_ERR_NOMEM;
+    if (!(*partp = part_open(c, (size_t)p)))
+        return mz_error_set(err, MZ_ERR_NOMEM, NULL, 0, NULL, NULL, "%s",
+                            mz_strerror(MZ_ERR_NOMEM));
+    return MZ_OK;
+}
+
+static mz_status_t add_record(mz_cells_t *c, const mz_record_t *rec, bool same_psu,
+                              mz_error_t *err)
+{
+    mz_cell_t *cell;
+    mz_psu_part_t *part;
+    mz_status_t st = record_target(c, rec, same_psu, &cell, &part, err);
+    if (st != MZ_OK)
+        return st;
     const int g = rec->mig > 0 ? MZ_GRP_WITH : MZ_GRP_WITHOUT;
     const uint32_t ms = mz_record_measures(rec, c->band);
     /* Every measure gets the weight or +0.0: adding +0.0 leaves a sum as it is (no sum is ever
@@ -430,58 +458,24 @@ static mz_status_t add_record(mz_cells_t *c, const mz_record_t *rec, bool same_p
      * mix of records makes unpredictable. */
     mz_row_add_masked(cell->w[g], rec->weight, ms);
     mz_row_count_masked(cell->n[g], ms);
-    if (rec->psu && rec->design_stratum) {
-        c->design_any = true;
-        long p = same_psu && c->last_part >= 0 ? c->last_part : find_part(c, rec, err);
-        if (p < 0)
-            return err ? err->status : MZ_ERR_NOMEM;
-        mz_psu_part_t *part = part_open(c, (size_t)p);
-        if (!part)
-            return mz_error_set(err, MZ_ERR_NOMEM, NULL, 0, NULL, NULL, "%s",
-                                mz_strerror(MZ_ERR_NOMEM));
+    if (part)
         mz_row_add_masked(part->w[g], rec->weight, ms);
-    } else {
-        c->design_all = false;
-    }
     c->records++;
-    c->dirty = true;
     return MZ_OK;
 }
 
 mz_status_t mz_cells_rows(mz_cells_t *c, const mz_record_t *rec, mz_scan_rows_t *rows,
                           mz_error_t *err)
 {
-    if (c->finished && rec->psu && rec->design_stratum)
-        return mz_error_set(err, MZ_ERR_INTERNAL, NULL, rec->line, NULL, NULL,
-                            "record added after mz_cells_finish");
     mz_cell_t *cell;
-    if (rec->unit >= 0) {
-        cell = &c->unit[rec->unit];
-        c->unit_present[rec->unit] = true;
-    } else {
-        cell = &c->stratum_only[rec->stratum];
-        c->stratum_only_present[rec->stratum] = true;
-    }
-    cell->have = MZ_HAVE_ALL;
-    c->dirty = true;
+    mz_psu_part_t *part;
+    mz_status_t st = record_target(c, rec, false, &cell, &part, err);
+    if (st != MZ_OK)
+        return st;
     for (int g = 0; g < MZ_NGRP; g++) {
         rows->w[g] = cell->w[g];
         rows->n[g] = cell->n[g];
-        rows->part[g] = NULL;
-    }
-    if (rec->psu && rec->design_stratum) {
-        c->design_any = true;
-        long p = find_part(c, rec, err);
-        if (p < 0)
-            return err ? err->status : MZ_ERR_NOMEM;
-        mz_psu_part_t *part = part_open(c, (size_t)p);
-        if (!part)
-            return mz_error_set(err, MZ_ERR_NOMEM, NULL, 0, NULL, NULL, "%s",
-                                mz_strerror(MZ_ERR_NOMEM));
-        for (int g = 0; g < MZ_NGRP; g++)
-            rows->part[g] = part->w[g];
-    } else {
-        c->design_all = false;
+        rows->part[g] = part ? part->w[g] : NULL;
     }
     return MZ_OK;
 }

@@ -401,6 +401,18 @@ Test(speed, records_identical_on_both_paths)
     rmdir(tmpdir);
 }
 
+/* An extract with error kind `kind` at record `at`: 4,000 records (read from memory) or, for a
+ * later record, 200,000 (a file of 10+ MB, for the threads); true for the large one. */
+static bool make_bad_extract(buf_t *b, int kind, long at)
+{
+    const layout_t *lay = &layouts[(size_t)kind % NLAYOUTS];
+    if (kind == 2 && !lay->design)
+        lay = &layouts[0];
+    const long n = at < 4000 ? 4000 : 200000;
+    make_extract(b, lay, n, at, kind);
+    return n > 4000;
+}
+
 /* A bad record anywhere — early, at a read-block boundary, deep inside a large file — gives the
  * same message for the same line on both paths, and nothing after it. */
 Test(speed, errors_identical_on_both_paths)
@@ -410,15 +422,11 @@ Test(speed, errors_identical_on_both_paths)
     static const long at[] = {0, 1, 17, 20000, 123457, 199999};
     for (int kind = 0; kind <= 9; kind++)
         for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
-            const layout_t *lay = &layouts[(size_t)kind % NLAYOUTS];
-            if (kind == 2 && !lay->design)
-                lay = &layouts[0];
-            const long n = at[i] < 4000 ? 4000 : 200000;
-            make_extract(&b, lay, n, at[i], kind);
+            const bool large = make_bad_extract(&b, kind, at[i]);
             readout_t g, f;
             char what[96];
             readout_t fb;
-            if (n <= 4000) {
+            if (!large) {
                 read_extract(NULL, &b, false, &g);
                 read_extract(NULL, &b, true, &f);
                 read_extract_as(NULL, &b, true, true, &fb);
@@ -600,13 +608,9 @@ Test(speed, scan_aggregates_like_records)
     static const long at[] = {0, 1, 17, 3999, 123457};
     for (int kind = 0; kind <= 9; kind++)
         for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
-            const layout_t *lay = &layouts[(size_t)kind % NLAYOUTS];
-            if (kind == 2 && !lay->design)
-                lay = &layouts[0];
-            const long n = at[i] < 4000 ? 4000 : 200000;
-            make_extract(&b, lay, n, at[i], kind);
+            const bool large = make_bad_extract(&b, kind, at[i]);
             snprintf(what, sizeof what, "error kind %d at record %ld", kind, at[i]);
-            if (n <= 4000) {
+            if (!large) {
                 ingest_three_ways(NULL, &b, NULL, what, false);
             } else {
                 write_file(tmp_path("bad.csv", path, sizeof path), &b);
