@@ -25,16 +25,23 @@ static mz_status_t scan_run(void *ctx, const mz_record_t *first, mz_scan_rows_t 
     return st;
 }
 
+mz_status_t mz_ingest_record(mz_cells_t *cells, mz_kish_t *kish, mz_owners_t *owners,
+                             const mz_record_t *rec, mz_error_t *err)
+{
+    mz_status_t st = mz_owners_check(owners, rec, err);
+    if (st == MZ_OK)
+        st = mz_cells_add_record(cells, rec, err);
+    if (st == MZ_OK)
+        mz_kish_add_record(kish, rec);
+    return st;
+}
+
 static mz_status_t scan_record(void *ctx, const mz_record_t *rec, mz_error_t *err)
 {
     ingest_t *in = ctx;
-    mz_status_t st = mz_owners_check(in->owners, rec, err);
+    mz_status_t st = mz_ingest_record(in->cells, in->kish, in->owners, rec, err);
     if (st == MZ_OK)
-        st = mz_cells_add_record(in->cells, rec, err);
-    if (st == MZ_OK) {
-        mz_kish_add_record(in->kish, rec);
         in->records++;
-    }
     return st;
 }
 

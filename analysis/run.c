@@ -230,12 +230,7 @@ static mz_status_t add_tables(mz_run_t *run, const char *path, mz_error_t *err)
 static mz_status_t take_record(void *ctx, const mz_record_t *rec, mz_error_t *err)
 {
     mz_run_t *run = ctx;
-    mz_status_t st = mz_owners_check(run->owners, rec, err);
-    if (st == MZ_OK)
-        st = mz_cells_add_record(run->cells, rec, err);
-    if (st == MZ_OK)
-        mz_kish_add_record(run->kish, rec);
-    return st;
+    return mz_ingest_record(run->cells, run->kish, run->owners, rec, err);
 }
 
 /* Profile-mapped CSV, Stata, SPSS, SAS (mz_source.h). */

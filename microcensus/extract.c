@@ -105,7 +105,6 @@ struct mz_extract_reader {
     bool fast;              /* on: the header is read and mz_fast_paths() */
     char sep;
     uint32_t *fstart;       /* [ncols + 65] offsets of the fields of the record being read */
-    uint32_t *qfs;          /* [ncols + 1] mz_extract_scan: those of the first record of a run */
     fast_cols_t fc;         /* field index of each column, -1 when absent */
     key_slot_t kreise[KEYS_SLOTS], schichten[KEYS_SLOTS];
     size_t nkreise, nschichten;
@@ -238,7 +237,6 @@ void mz_extract_close(mz_extract_reader_t *r)
     }
     mz_csv_close(r->csv);
     free(r->fstart);
-    free(r->qfs);
     free(r);
 }
 
@@ -382,8 +380,7 @@ static bool fast_init(mz_extract_reader_t *r, mz_error_t *err)
 {
     /* room for one block of separators more than the header has */
     r->fstart = malloc((r->ncols + 1 + 64) * sizeof *r->fstart);
-    r->qfs = calloc(r->ncols + 1, sizeof *r->qfs);
-    if (!r->fstart || !r->qfs) {
+    if (!r->fstart) {
         mz_error_set(err, MZ_ERR_NOMEM, mz_csv_name(r->csv), 0, NULL, NULL, "%s",
                      mz_strerror(MZ_ERR_NOMEM));
         return false;
@@ -1067,6 +1064,16 @@ static bool batch_keep_strings(mz_extract_reader_t *r, batch_t *b, mz_record_t *
     return true;
 }
 
+/* The batch is complete: the string offsets of its first n records become pointers. */
+static void batch_resolve_strings(batch_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (b->rec[i].psu) {
+            b->rec[i].psu = b->str + ((uintptr_t)b->rec[i].psu - 1);
+            b->rec[i].design_stratum = b->str + ((uintptr_t)b->rec[i].design_stratum - 1);
+        }
+}
+
 static void fill_batch(mz_extract_reader_t *r, batch_t *b)
 {
     b->n = 0;
@@ -1107,11 +1114,7 @@ static void fill_batch(mz_extract_reader_t *r, batch_t *b)
         }
         b->n++;
     }
-    for (size_t i = 0; i < b->n; i++)
-        if (b->rec[i].psu) {
-            b->rec[i].psu = b->str + ((uintptr_t)b->rec[i].psu - 1);
-            b->rec[i].design_stratum = b->str + ((uintptr_t)b->rec[i].design_stratum - 1);
-        }
+    batch_resolve_strings(b, b->n);
     b->synthetic = r->synthetic;
     b->bytes_read = mz_csv_bytes_read(r->csv);
 }
@@ -1196,6 +1199,38 @@ static void ahead_stop(mz_extract_reader_t *r)
     r->ahead = NULL;
 }
 
+/* The consumer's current batch, waiting for the thread to fill it. */
+static batch_t *ahead_wait(ahead_t *a)
+{
+    pthread_mutex_lock(&a->mu);
+    while (a->produced == a->consumed)
+        pthread_cond_wait(&a->cv, &a->mu);
+    pthread_mutex_unlock(&a->mu);
+    return a->b[a->consumed % NBATCH];
+}
+
+/* The consumer is done with its batch: the thread may fill it again. */
+static void ahead_give_back(ahead_t *a)
+{
+    pthread_mutex_lock(&a->mu);
+    a->consumed++;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* The reader's state after batch b, as the caller sees it; true when b was the last (the end or an
+ * error): the thread has ended after it and is joined. */
+static bool ahead_last(ahead_t *a, const batch_t *b)
+{
+    a->synthetic = b->synthetic;
+    a->bytes_read = b->bytes_read;
+    if (b->rc == 1)
+        return false;
+    pthread_join(a->thread, NULL);
+    a->joined = true;
+    return true;
+}
+
 /* Up to max records of the thread's current batch, waiting for it when need be: 1 with *recs and
  * *n set (valid until the next call), 0 at the end, -1 on an error. */
 static int ahead_take(mz_extract_reader_t *r, size_t max, const mz_record_t **recs, size_t *n,
@@ -1209,10 +1244,7 @@ static int ahead_take(mz_extract_reader_t *r, size_t max, const mz_record_t **re
             return a->final_rc;
         }
         if (!a->have) {
-            pthread_mutex_lock(&a->mu);
-            while (a->produced == a->consumed)
-                pthread_cond_wait(&a->cv, &a->mu);
-            pthread_mutex_unlock(&a->mu);
+            ahead_wait(a);
             a->have = true;
             a->pos = 0;
         }
@@ -1224,21 +1256,14 @@ static int ahead_take(mz_extract_reader_t *r, size_t max, const mz_record_t **re
             a->pos += *n; /* the batch is given back once all of it was taken */
             return 1;
         }
-        a->synthetic = b->synthetic;
-        a->bytes_read = b->bytes_read;
-        if (b->rc != 1) {
+        if (ahead_last(a, b)) {
             /* the end or an error: keep this batch (its error) and stay here */
             a->done = true;
             a->final_rc = b->rc;
-            pthread_join(a->thread, NULL); /* it ended after this batch */
-            a->joined = true;
             continue;
         }
-        pthread_mutex_lock(&a->mu);
-        a->consumed++;
+        ahead_give_back(a);
         a->have = false;
-        pthread_cond_broadcast(&a->cv);
-        pthread_mutex_unlock(&a->mu);
     }
 }
 
@@ -1316,34 +1341,35 @@ static ALWAYS_INLINE void scan_add(const mz_scan_rows_t *rows, double w, uint32_
         mz_row_add_masked(rows->part[g], w, ms);
 }
 
-/* Whether the record f (its fields in the window) continues the run of the record at q (its
- * fields in the window too). */
-static ALWAYS_INLINE bool same_run(const mz_extract_reader_t *r, const fast_rec_t *f,
-                                   const fast_rec_t *q, const uint32_t *qfs)
+/* What makes a run: the unit, the stratum and the psu and stratum strings of its first record
+ * (in the window, which stays in place while it is open). */
+typedef struct run_key {
+    int unit, stratum;
+    const char *ps, *ds;
+    size_t pl, dl;
+} run_key_t;
+
+/* The key of the record fast_parse took last (f; its fields at f->p + fstart). */
+static ALWAYS_INLINE void run_key(const mz_extract_reader_t *r, const fast_rec_t *f, run_key_t *k)
 {
-    if (f->unit != q->unit || f->stratum != q->stratum)
-        return false;
     const int cp = r->fc.psu, cs = r->fc.stratum;
-    if (cp < 0)
-        return true;
     const uint32_t *fs = r->fstart;
-    return same_key(q->p + qfs[cp], qfs[cp + 1] - qfs[cp] - 1, f->p + fs[cp],
-                    fs[cp + 1] - fs[cp] - 1) &&
-           same_key(q->p + qfs[cs], qfs[cs + 1] - qfs[cs] - 1, f->p + fs[cs],
-                    fs[cs + 1] - fs[cs] - 1);
+    k->unit = f->unit;
+    k->stratum = f->stratum;
+    k->ps = k->ds = NULL;
+    k->pl = k->dl = 0;
+    if (cp >= 0) {
+        k->ps = f->p + fs[cp];
+        k->pl = fs[cp + 1] - fs[cp] - 1;
+        k->ds = f->p + fs[cs];
+        k->dl = fs[cs + 1] - fs[cs] - 1;
+    }
 }
 
-/* The field offsets of a run's first record, kept for same_run (fstart is overwritten by the next
- * record): only those of psu and stratum matter. */
-static ALWAYS_INLINE void keep_run(const mz_extract_reader_t *r, uint32_t *qfs)
+static ALWAYS_INLINE bool same_run(const run_key_t *a, const run_key_t *b)
 {
-    const int cp = r->fc.psu, cs = r->fc.stratum;
-    if (cp < 0)
-        return;
-    qfs[cp] = r->fstart[cp];
-    qfs[cp + 1] = r->fstart[cp + 1];
-    qfs[cs] = r->fstart[cs];
-    qfs[cs + 1] = r->fstart[cs + 1];
+    return a->unit == b->unit && a->stratum == b->stratum &&
+           (!a->ps || (same_key(a->ps, a->pl, b->ps, b->pl) && same_key(a->ds, a->dl, b->ds, b->dl)));
 }
 
 /* The reading thread's part of a scan: a batch of items, and the records of the events (runs
@@ -1351,26 +1377,26 @@ static ALWAYS_INLINE void keep_run(const mz_extract_reader_t *r, uint32_t *qfs)
 static void fill_scan_batch(mz_extract_reader_t *r, batch_t *b)
 {
     const mz_scan_sink_t *s = r->scan;
-    uint32_t *qfs = r->qfs;
     b->n = 0;
     b->str_len = 0;
     b->rc = 1;
     size_t nev = 0;
     bool open = false;
-    fast_rec_t f, q = {0};
+    fast_rec_t f;
+    run_key_t run = {0, 0, NULL, NULL, 0, 0}, k;
     while (b->n < BATCH_RECORDS) {
         scan_item_t *it = &b->items[b->n];
         if (!r->wbase)
             fast_window(r);
         if (r->wbase && fast_parse(r, &f)) {
             it->kind = 0;
-            if (!open || !same_run(r, &f, &q, qfs)) {
+            run_key(r, &f, &k);
+            if (!open || !same_run(&run, &k)) {
                 mz_record_t *rec = &b->rec[nev];
                 fast_fill(r, &f, rec);
                 if (rec->psu && !batch_keep_strings(r, b, rec))
                     break;
-                q = f;
-                keep_run(r, qfs);
+                run = k;
                 open = true;
                 nev++;
                 it->kind = 1;
@@ -1395,13 +1421,28 @@ static void fill_scan_batch(mz_extract_reader_t *r, batch_t *b)
         nev++;
         b->n++;
     }
-    for (size_t i = 0; i < nev; i++)
-        if (b->rec[i].psu) {
-            b->rec[i].psu = b->str + ((uintptr_t)b->rec[i].psu - 1);
-            b->rec[i].design_stratum = b->str + ((uintptr_t)b->rec[i].design_stratum - 1);
-        }
+    batch_resolve_strings(b, nev);
     b->synthetic = r->synthetic;
     b->bytes_read = mz_csv_bytes_read(r->csv);
+}
+
+/* The items of one batch into the sink; false when the sink failed (err filled). */
+static bool scan_items(const batch_t *b, mz_scan_sink_t *s, mz_scan_rows_t *rows, mz_error_t *err)
+{
+    const mz_record_t *ev = b->rec;
+    for (size_t i = 0; i < b->n; i++) {
+        const scan_item_t *it = &b->items[i];
+        if (it->kind == 2) {
+            if (s->record(s->ctx, ev++, err) != MZ_OK)
+                return false;
+            continue;
+        }
+        if (it->kind == 1 && s->run(s->ctx, ev++, rows, err) != MZ_OK)
+            return false;
+        scan_add(rows, it->w, it->ms, it->g);
+        s->records++;
+    }
+    return true;
 }
 
 /* The caller's part: the items of the batches into the sink. */
@@ -1411,53 +1452,22 @@ static int scan_batches(mz_extract_reader_t *r, mz_scan_sink_t *s, mz_error_t *e
     mz_scan_rows_t rows;
     memset(&rows, 0, sizeof rows);
     for (;;) {
-        pthread_mutex_lock(&a->mu);
-        while (a->produced == a->consumed)
-            pthread_cond_wait(&a->cv, &a->mu);
-        pthread_mutex_unlock(&a->mu);
-        batch_t *b = a->b[a->consumed % NBATCH];
-        const mz_record_t *ev = b->rec;
-        uint64_t added = 0;
-        for (size_t i = 0; i < b->n; i++) {
-            const scan_item_t *it = &b->items[i];
-            if (it->kind) {
-                if (it->kind == 2) {
-                    if (s->record(s->ctx, ev++, err) != MZ_OK)
-                        goto fail;
-                    continue;
-                }
-                if (s->run(s->ctx, ev++, &rows, err) != MZ_OK)
-                    goto fail;
-            }
-            scan_add(&rows, it->w, it->ms, it->g);
-            added++;
-        }
-        s->records += added;
-        a->synthetic = b->synthetic;
-        a->bytes_read = b->bytes_read;
-        if (b->rc != 1) {
-            /* the end or an error: the thread ended after this batch */
-            pthread_join(a->thread, NULL);
-            a->joined = true;
+        batch_t *b = ahead_wait(a);
+        if (!scan_items(b, s, &rows, err))
+            return -1;
+        if (ahead_last(a, b)) {
             if (b->rc < 0 && err)
                 *err = b->err;
             return b->rc;
         }
-        pthread_mutex_lock(&a->mu);
-        a->consumed++;
-        pthread_cond_broadcast(&a->cv);
-        pthread_mutex_unlock(&a->mu);
-        continue;
-    fail:
-        s->records += added;
-        return -1;
+        ahead_give_back(a);
     }
 }
 
 int mz_extract_scan(mz_extract_reader_t *r, mz_scan_sink_t *s, mz_error_t *err)
 {
     mz_record_t rec;
-    if (!r->fast || r->ahead || r->sbatch || r->ahead_tried) {
+    if (!r->fast || r->ahead_tried) { /* not the fast paths, or records were taken already */
         int rc;
         while ((rc = mz_extract_next(r, &rec, err)) == 1)
             if (s->record(s->ctx, &rec, err) != MZ_OK)
@@ -1477,16 +1487,17 @@ int mz_extract_scan(mz_extract_reader_t *r, mz_scan_sink_t *s, mz_error_t *err)
             mz_scan_rows_t rows;
             memset(&rows, 0, sizeof rows);
             bool open = false;
-            fast_rec_t f, q = {0};
+            fast_rec_t f;
+            run_key_t run = {0, 0, NULL, NULL, 0, 0}, k;
             while (fast_parse(r, &f)) {
-                if (!open || !same_run(r, &f, &q, r->qfs)) {
+                run_key(r, &f, &k);
+                if (!open || !same_run(&run, &k)) {
                     fast_fill(r, &f, &rec);
                     if (s->run(s->ctx, &rec, &rows, err) != MZ_OK) {
                         fast_commit(r);
                         return -1;
                     }
-                    q = f;
-                    keep_run(r, r->qfs);
+                    run = k;
                     open = true;
                 }
                 scan_add(&rows, f.w, scan_measures(s, &f), f.mig > 0);

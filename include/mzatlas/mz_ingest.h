@@ -22,6 +22,10 @@ extern "C" {
  *  in the same order to the same sums and fail at the same record with the same error. */
 mz_status_t mz_ingest_extract(mz_extract_reader_t *r, mz_cells_t *cells, mz_kish_t *kish,
                               mz_owners_t *owners, uint64_t *records, mz_error_t *err);
+/** One record: the ownership check, then the cells and the Kish sums (nothing is added when the
+ *  check or the cells refuse it). */
+mz_status_t mz_ingest_record(mz_cells_t *cells, mz_kish_t *kish, mz_owners_t *owners,
+                             const mz_record_t *rec, mz_error_t *err);
 mz_status_t mz_ingest_extract_records(mz_extract_reader_t *r, mz_cells_t *cells,
                                       mz_kish_t *kish, mz_owners_t *owners, uint64_t *records,
                                       mz_error_t *err);
