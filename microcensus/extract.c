@@ -120,6 +120,12 @@ struct mz_extract_reader {
     char wmark;             /* semicolon files: the decimal mark of the weights so far ('.' or
                              * ','; 0: none yet); a file must not mix them (thousands points) */
     long wmark_line;        /* where it was first seen */
+    uint32_t year_word;     /* r->year as the 4 bytes of its digits (little-endian load) */
+    size_t nprefix;         /* leading fields that are all the run columns (year, Kreis, schicht,
+                             * psu, stratum, synthetic), 0 when others come between */
+    const char *prev;       /* the record fast_parse took last in this window (NULL: none) */
+    uint32_t prev_plen;     /* its prefix: bytes of its first nprefix fields with separators */
+    int prev_unit, prev_stratum;
     batch_t *sbatch;        /* mz_extract_next_batch without a thread */
     int sbatch_rc;          /* what follows the records handed out: 1 more, 0 end, -1 error */
 };
@@ -392,6 +398,23 @@ static bool fast_init(mz_extract_reader_t *r, mz_error_t *err)
                           r->col[C_SYNTHETIC]};
     r->sep = mz_csv_sep(r->csv);
     r->fast = r->ncols >= 2;
+    /* the prefix of run columns: how many fields lead the line that are all run columns */
+    static const int run_cols[] = {C_YEAR, C_KREIS, C_SCHICHT, C_PSU, C_STRATUM, C_SYNTHETIC};
+    const size_t nrun = sizeof run_cols / sizeof run_cols[0];
+    size_t lead = 0, last = 0;
+    for (bool more = true; more && lead < r->ncols;) {
+        more = false;
+        for (size_t j = 0; j < nrun; j++)
+            if (r->col[run_cols[j]] == (int)lead) {
+                lead++;
+                more = true;
+                break;
+            }
+    }
+    for (size_t j = 0; j < nrun; j++)
+        if (r->col[run_cols[j]] >= 0 && (size_t)r->col[run_cols[j]] + 1 > last)
+            last = (size_t)r->col[run_cols[j]] + 1;
+    r->nprefix = last <= lead && lead < r->ncols ? lead : 0;
     return true;
 }
 
@@ -504,6 +527,81 @@ static ALWAYS_INLINE int int_field(const char *s, size_t len)
     return int_field_long(s, len);
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FAST_LE 1
+#else
+#define FAST_LE 0
+#endif
+
+/* Several digits at a time (SWAR): the bytes of a field are loaded into one word, the first
+ * character in the lowest byte (little-endian only; the buffer's padding allows loading 8 bytes
+ * from any field). */
+#define ONES UINT64_C(0x0101010101010101)
+
+/* Whether all 8 bytes of x are ASCII digits. No carries cross bytes: the first test leaves
+ * only bytes 0x30..0x3f, and adding 6 to those stays below 0x46. */
+static ALWAYS_INLINE bool all_digits8(uint64_t x)
+{
+    const uint64_t hi = 0xf0 * ONES, zeros = 0x30 * ONES;
+    return (x & hi) == zeros && ((x + 6 * ONES) & hi) == zeros;
+}
+
+/* The value of 8 ASCII digits, the most significant in the lowest byte: pairs, then the pairs
+ * of pairs combined by two multiplications in the high halves of 64-bit products. */
+static ALWAYS_INLINE uint32_t value8(uint64_t x)
+{
+    x -= 0x30 * ONES;
+    x = x * 10 + (x >> 8); /* byte 2i: the number of digits 2i and 2i + 1 (< 100) */
+    const uint64_t pick = UINT64_C(0x000000ff000000ff);
+    return (uint32_t)(((x & pick) * (100 + (UINT64_C(1000000) << 32)) +
+                       ((x >> 16) & pick) * (1 + (UINT64_C(10000) << 32))) >>
+                      32);
+}
+
+/* 0x80 in each byte of x that is zero, 0 in the others (exact: no borrows between bytes). */
+static ALWAYS_INLINE uint64_t zero_bytes(uint64_t x)
+{
+    const uint64_t low7 = 0x7f * ONES;
+    return ~(((x & low7) + low7) | x | low7);
+}
+
+/* The k <= 8 characters at the low end of x (the rest zero) moved to the high end, with '0's
+ * in front: the same number as 8 digits. */
+static ALWAYS_INLINE uint64_t pad_digits(uint64_t x, unsigned k)
+{
+    return k == 8 ? x : x << (8 * (8 - k)) | (0x30 * ONES) >> (8 * k);
+}
+
+/* A year of four digits compared as one word with the reader's (anything else: int_field). */
+static ALWAYS_INLINE int year_field(const mz_extract_reader_t *r, const char *s, size_t len)
+{
+#if FAST_LE
+    if (len == 4 && r->year_word) {
+        uint32_t x;
+        memcpy(&x, s, 4);
+        if (x == r->year_word)
+            return r->year;
+    }
+#else
+    (void)r;
+#endif
+    return int_field(s, len);
+}
+
+/* 1 to 6 digits like int_field, those of 1 to 4 (ages) without a loop. */
+static ALWAYS_INLINE int short_field(const char *s, size_t len)
+{
+#if FAST_LE
+    if (len - 1 < 4) {
+        uint32_t x;
+        memcpy(&x, s, 4);
+        uint64_t y = pad_digits(x & (uint32_t)((UINT64_C(1) << (8 * len)) - 1), (unsigned)len);
+        return all_digits8(y) ? (int)value8(y) : -1;
+    }
+#endif
+    return int_field_long(s, len);
+}
+
 /* A weight written as digits with at most one decimal point (or comma, in a semicolon file).
  * When the digits form an integer m <= 2^53 and there are k <= 22 decimals, m and 10^k are exact
  * doubles and one division rounds m / 10^k correctly, so the result is bit for bit what strtod
@@ -526,6 +624,36 @@ static inline bool weight_field(const char *s, size_t len, char dec, double *out
                                      1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
     if (len - 1 >= 20)
         return false;
+#if FAST_LE
+    if (len <= 8) {
+        /* the field's bytes in one word, the decimal mark (if any) taken out */
+        uint64_t x;
+        memcpy(&x, s, 8);
+        if (len < 8)
+            x &= (UINT64_C(1) << (8 * len)) - 1;
+        unsigned k = (unsigned)len, frac = 0;
+        const uint64_t marks = dec ? zero_bytes(x ^ (unsigned char)dec * ONES) : 0;
+        if (marks) {
+            if (marks & (marks - 1))
+                return false; /* two marks */
+            const unsigned at = (unsigned)__builtin_ctzll(marks) / 8;
+            const uint64_t before = x & ((UINT64_C(1) << (8 * at)) - 1);
+            x = before | (x >> (8 * at) >> 8) << (8 * at);
+            k--;
+            frac = k - at;
+        }
+        if (k == 0)
+            return false;
+        x = pad_digits(x, k);
+        if (!all_digits8(x))
+            return false;
+        const uint64_t m8 = value8(x);
+        if (m8 == 0 || m8 > limit[frac])
+            return false;
+        *out = (double)m8 / pow10[frac];
+        return true;
+    }
+#endif
     uint64_t m = 0;
     size_t point = len;
     for (size_t i = 0; i < len; i++) {
@@ -594,6 +722,17 @@ static bool any_high(const char *s, size_t len)
     return false;
 }
 
+/* The four digits of a year as a little-endian load of them gives (0: not a year of four). */
+static uint32_t year_word(int year)
+{
+    if (year < 1000 || year > 9999)
+        return 0;
+    uint32_t w = 0;
+    for (int i = 3; i >= 0; i--, year /= 10)
+        w |= (uint32_t)('0' + year % 10) << (8 * i);
+    return w;
+}
+
 /* Open a window on the tokenizer's buffer (none when it cannot give one). */
 static void fast_window(mz_extract_reader_t *r)
 {
@@ -603,6 +742,8 @@ static void fast_window(mz_extract_reader_t *r)
         r->wbase = r->wp = p;
         r->wend = end;
         r->wline0 = r->wline = line;
+        r->year_word = year_word(r->year);
+        r->prev = NULL;
     }
 }
 
@@ -613,6 +754,29 @@ static void fast_commit(mz_extract_reader_t *r)
         return;
     mz_csv_raw_take(r->csv, (size_t)(r->wp - r->wbase), r->wline - r->wline0);
     r->wbase = r->wp = r->wend = NULL;
+    r->prev = NULL;
+}
+
+/* Whether the n bytes at a and b are the same (both may be read 32 bytes on). */
+static ALWAYS_INLINE bool same_bytes(const char *a, const char *b, size_t n)
+{
+#if FAST_LE
+    if (n <= 32) {
+        uint64_t d = 0;
+        for (size_t i = 0; i < 32; i += 8) {
+            uint64_t x, y;
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            const size_t left = n > i ? n - i : 0;
+            uint64_t diff = x ^ y;
+            if (left < 8)
+                diff &= (UINT64_C(1) << (8 * left)) - 1;
+            d |= diff;
+        }
+        return d == 0;
+    }
+#endif
+    return memcmp(a, b, n) == 0;
 }
 
 /* A record the fast path took: its values, and where its line is (its fields at p + fstart[i]). */
@@ -621,6 +785,7 @@ typedef struct fast_rec {
     int year, unit, stratum, age, sex, mig, ilo, selfemp, sector;
     char *p;
     long line;
+    bool cont; /* its run columns are those of the record before (in the same window) */
 } fast_rec_t;
 
 /* 1 = record taken (f filled, the window moved past its line), 0 = not a plain record (or the
@@ -664,51 +829,61 @@ static ALWAYS_INLINE int fast_parse(mz_extract_reader_t *r, fast_rec_t *f)
     const fast_cols_t c = r->fc;
 #define FP(i) (p + fs[i])
 #define FL(i) ((size_t)(fs[(i) + 1] - fs[i] - 1))
-    const int year = int_field(FP(c.year), FL(c.year));
-    if (year != r->year || year < 1950 || year > 2100)
-        return 0;
-    int unit = -1, stratum = -1;
-    uint64_t k0, k1;
-    const size_t kreis_len = c.kreis >= 0 ? FL(c.kreis) : 0;
-    if (kreis_len > 0) {
-        if (!key_field(FP(c.kreis), kreis_len, &k0, &k1))
+    int year, unit = -1, stratum = -1;
+    /* a line that begins with the same bytes as the one before in its run columns has their
+     * values: they were checked there (and the state they depend on only grows) */
+    const uint32_t plen = fs[r->nprefix];
+    const bool cont = r->prev && plen == r->prev_plen && same_bytes(p, r->prev, plen);
+    if (cont) {
+        year = r->year;
+        unit = r->prev_unit;
+        stratum = r->prev_stratum;
+    } else {
+        year = year_field(r, FP(c.year), FL(c.year));
+        if (year != r->year || year < 1950 || year > 2100)
             return 0;
-        if (k0 != r->kreis_k0 || k1 != r->kreis_k1 || kreis_len != r->kreis_len) {
-            const key_slot_t *ks = key_find(r->kreise, k0, k1, (uint32_t)kreis_len);
-            if (!ks)
+        uint64_t k0, k1;
+        const size_t kreis_len = c.kreis >= 0 ? FL(c.kreis) : 0;
+        if (kreis_len > 0) {
+            if (!key_field(FP(c.kreis), kreis_len, &k0, &k1))
                 return 0;
-            r->kreis_k0 = k0;
-            r->kreis_k1 = k1;
-            r->kreis_len = kreis_len;
-            r->kreis_unit = ks->index;
-            r->kreis_stratum = ks->stratum;
+            if (k0 != r->kreis_k0 || k1 != r->kreis_k1 || kreis_len != r->kreis_len) {
+                const key_slot_t *ks = key_find(r->kreise, k0, k1, (uint32_t)kreis_len);
+                if (!ks)
+                    return 0;
+                r->kreis_k0 = k0;
+                r->kreis_k1 = k1;
+                r->kreis_len = kreis_len;
+                r->kreis_unit = ks->index;
+                r->kreis_stratum = ks->stratum;
+            }
+            unit = r->kreis_unit;
+            stratum = r->kreis_stratum;
         }
-        unit = r->kreis_unit;
-        stratum = r->kreis_stratum;
-    }
-    if (c.schicht >= 0 && FL(c.schicht) > 0) {
-        const key_slot_t *ks;
-        if (!key_field(FP(c.schicht), FL(c.schicht), &k0, &k1) ||
-            !(ks = key_find(r->schichten, k0, k1, (uint32_t)FL(c.schicht))) ||
-            (unit >= 0 && ks->index != stratum))
+        if (c.schicht >= 0 && FL(c.schicht) > 0) {
+            const key_slot_t *ks;
+            if (!key_field(FP(c.schicht), FL(c.schicht), &k0, &k1) ||
+                !(ks = key_find(r->schichten, k0, k1, (uint32_t)FL(c.schicht))) ||
+                (unit >= 0 && ks->index != stratum))
+                return 0;
+            stratum = ks->index;
+        }
+        if (stratum < 0)
             return 0;
-        stratum = ks->index;
+        if (c.psu >= 0 && (FL(c.psu) == 0 || FL(c.stratum) == 0 || FL(c.psu) > MZ_ID_MAX ||
+                           FL(c.stratum) > MZ_ID_MAX))
+            return 0;
+        if (high && ((kreis_len && any_high(FP(c.kreis), kreis_len)) ||
+                     (c.psu >= 0 && (any_high(FP(c.psu), FL(c.psu)) ||
+                                     any_high(FP(c.stratum), FL(c.stratum))))))
+            return 0; /* UTF-8 to validate */
     }
-    if (stratum < 0)
-        return 0;
-    if (c.psu >= 0 && (FL(c.psu) == 0 || FL(c.stratum) == 0 || FL(c.psu) > MZ_ID_MAX ||
-                       FL(c.stratum) > MZ_ID_MAX))
-        return 0;
-    if (high && ((kreis_len && any_high(FP(c.kreis), kreis_len)) ||
-                 (c.psu >= 0 && (any_high(FP(c.psu), FL(c.psu)) ||
-                                 any_high(FP(c.stratum), FL(c.stratum))))))
-        return 0; /* UTF-8 to validate */
     double w;
     /* the one decimal mark allowed: '.' in comma files; in semicolon files the one the file
      * has used so far (none yet: the general path decides) */
     if (!weight_field(FP(c.weight), FL(c.weight), r->sep == ';' ? r->wmark : '.', &w))
         return 0; /* or out of range (checked inside) */
-    const int age = int_field(FP(c.age), FL(c.age));
+    const int age = short_field(FP(c.age), FL(c.age));
     /* an empty sex is absent (0); a given one must be 1 or 2, so "0" goes the general way */
     const bool has_sex = c.sex >= 0 && FL(c.sex) > 0;
     const int sex = has_sex ? int_field(FP(c.sex), FL(c.sex)) : 0;
@@ -736,8 +911,15 @@ static ALWAYS_INLINE int fast_parse(mz_extract_reader_t *r, fast_rec_t *f)
     f->sector = sector;
     f->p = p;
     f->line = r->wline++;
-    if (c.synthetic >= 0 && FL(c.synthetic) == 1 && FP(c.synthetic)[0] == '1')
+    f->cont = cont;
+    if (!cont && c.synthetic >= 0 && FL(c.synthetic) == 1 && FP(c.synthetic)[0] == '1')
         r->synthetic = true;
+    if (r->nprefix) {
+        r->prev = p;
+        r->prev_plen = plen;
+        r->prev_unit = unit;
+        r->prev_stratum = stratum;
+    }
     r->wp = p + end + 1;
     return 1;
 #undef FP
@@ -1372,6 +1554,20 @@ static ALWAYS_INLINE bool same_run(const run_key_t *a, const run_key_t *b)
            (!a->ps || (same_key(a->ps, a->pl, b->ps, b->pl) && same_key(a->ds, a->dl, b->ds, b->dl)));
 }
 
+/* Whether the record f begins a run (a new one when none is open): then *run is its key. */
+static ALWAYS_INLINE bool begins_run(const mz_extract_reader_t *r, const fast_rec_t *f,
+                                     bool open, run_key_t *run)
+{
+    if (open && f->cont)
+        return false;
+    run_key_t k;
+    run_key(r, f, &k);
+    if (open && same_run(run, &k))
+        return false;
+    *run = k;
+    return true;
+}
+
 /* The reading thread's part of a scan: a batch of items, and the records of the events (runs
  * beginning, records of the general path) with copies of their strings. */
 static void fill_scan_batch(mz_extract_reader_t *r, batch_t *b)
@@ -1383,20 +1579,18 @@ static void fill_scan_batch(mz_extract_reader_t *r, batch_t *b)
     size_t nev = 0;
     bool open = false;
     fast_rec_t f;
-    run_key_t run = {0, 0, NULL, NULL, 0, 0}, k;
+    run_key_t run = {0, 0, NULL, NULL, 0, 0};
     while (b->n < BATCH_RECORDS) {
         scan_item_t *it = &b->items[b->n];
         if (!r->wbase)
             fast_window(r);
         if (r->wbase && fast_parse(r, &f)) {
             it->kind = 0;
-            run_key(r, &f, &k);
-            if (!open || !same_run(&run, &k)) {
+            if (begins_run(r, &f, open, &run)) {
                 mz_record_t *rec = &b->rec[nev];
                 fast_fill(r, &f, rec);
                 if (rec->psu && !batch_keep_strings(r, b, rec))
                     break;
-                run = k;
                 open = true;
                 nev++;
                 it->kind = 1;
@@ -1488,16 +1682,14 @@ int mz_extract_scan(mz_extract_reader_t *r, mz_scan_sink_t *s, mz_error_t *err)
             memset(&rows, 0, sizeof rows);
             bool open = false;
             fast_rec_t f;
-            run_key_t run = {0, 0, NULL, NULL, 0, 0}, k;
+            run_key_t run = {0, 0, NULL, NULL, 0, 0};
             while (fast_parse(r, &f)) {
-                run_key(r, &f, &k);
-                if (!open || !same_run(&run, &k)) {
+                if (begins_run(r, &f, open, &run)) {
                     fast_fill(r, &f, &rec);
                     if (s->run(s->ctx, &rec, &rows, err) != MZ_OK) {
                         fast_commit(r);
                         return -1;
                     }
-                    run = k;
                     open = true;
                 }
                 scan_add(&rows, f.w, scan_measures(s, &f), f.mig > 0);
