@@ -681,7 +681,10 @@ typedef struct masks {
 static inline void block_masks(const char *p, char sep, masks_t *m)
 {
 #if defined(__SSE2__)
-    const __m128i vs = _mm_set1_epi8(sep), vn = _mm_set1_epi8('\n'), vq = _mm_set1_epi8('"'),
+    /* the separator broadcast from a register: _mm_set1_epi8 of a variable stored the byte on
+     * the stack and read it back wider, which the store cannot forward (a stall per record) */
+    const __m128i vs = _mm_set1_epi32((int)(0x01010101u * (unsigned char)sep)),
+                  vn = _mm_set1_epi8('\n'), vq = _mm_set1_epi8('"'),
                   vz = _mm_setzero_si128();
     uint64_t s = 0, n = 0, o = 0, h = 0;
     for (int k = 0; k < 4; k++) {
