@@ -98,9 +98,8 @@ static bool takes_value(const char *arg)
 
 static bool parse_jobs(const char *s, int *out)
 {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end || v < 1 || v > 1024)
+    unsigned long long v;
+    if (!cli_parse_count(s, 1024, &v) || v < 1)
         return false;
     *out = (int)v;
     return true;

@@ -1,4 +1,5 @@
 /* common.c — option parsing and error output shared by the subcommands. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -32,10 +33,12 @@ int cli_fail(const mz_error_t *err)
 bool cli_parse_count(const char *s, unsigned long long max, unsigned long long *out)
 {
     char *end;
-    if (!s || !*s || *s == '-' || *s == '+')
+    /* digits only: strtoull would also take leading blanks, a sign and "0x" spellings */
+    if (!s || *s < '0' || *s > '9')
         return false;
+    errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (*end || v > max)
+    if (*end || errno == ERANGE || v > max)
         return false;
     *out = v;
     return true;
@@ -65,6 +68,11 @@ void cli_fmt1(double x, char *buf, size_t size)
 static bool parse_num(const char *s, double lo, double hi, double *out)
 {
     char *end;
+    /* a plain decimal number (a minus where the range has negative numbers): strtod would also
+     * take leading blanks, a plus sign, hexadecimal */
+    const char *d = lo < 0 && *s == '-' ? s + 1 : s;
+    if (!((*d >= '0' && *d <= '9') || *d == '.') || strpbrk(s, "xX"))
+        return false;
     double v = strtod(s, &end);
     if (end == s || *end || !isfinite(v) || v < lo || v > hi)
         return false;
