@@ -398,23 +398,16 @@ static bool fast_init(mz_extract_reader_t *r, mz_error_t *err)
                           r->col[C_SYNTHETIC]};
     r->sep = mz_csv_sep(r->csv);
     r->fast = r->ncols >= 2;
-    /* the prefix of run columns: how many fields lead the line that are all run columns */
+    /* the run columns lead the line when the n of them present are fields 0 .. n - 1 */
     static const int run_cols[] = {C_YEAR, C_KREIS, C_SCHICHT, C_PSU, C_STRATUM, C_SYNTHETIC};
-    const size_t nrun = sizeof run_cols / sizeof run_cols[0];
-    size_t lead = 0, last = 0;
-    for (bool more = true; more && lead < r->ncols;) {
-        more = false;
-        for (size_t j = 0; j < nrun; j++)
-            if (r->col[run_cols[j]] == (int)lead) {
-                lead++;
-                more = true;
-                break;
-            }
-    }
-    for (size_t j = 0; j < nrun; j++)
-        if (r->col[run_cols[j]] >= 0 && (size_t)r->col[run_cols[j]] + 1 > last)
-            last = (size_t)r->col[run_cols[j]] + 1;
-    r->nprefix = last <= lead && lead < r->ncols ? lead : 0;
+    size_t present = 0, last = 0;
+    for (size_t j = 0; j < sizeof run_cols / sizeof run_cols[0]; j++)
+        if (r->col[run_cols[j]] >= 0) {
+            present++;
+            if ((size_t)r->col[run_cols[j]] + 1 > last)
+                last = (size_t)r->col[run_cols[j]] + 1;
+        }
+    r->nprefix = present == last && last < r->ncols ? last : 0;
     return true;
 }
 
@@ -967,7 +960,6 @@ static int fast_record(mz_extract_reader_t *r, mz_record_t *rec)
     fast_fill(r, &f, rec);
     return 1;
 }
-
 
 static int general_record(mz_extract_reader_t *r, mz_record_t *rec, mz_error_t *err);
 
